@@ -1,0 +1,5 @@
+/** @flock/lora — public API. */
+export * from './errors.js'
+export { loadBaseModel, BaseModel, packSequences } from './model.js'
+export type { LoadBaseModelOptions, ModelInfo, TokenSequence, ComputeLossOptions, LossResult, SequenceLoss, PackedBatch } from './model.js'
+export { loadAddon } from './native/load-addon.js'

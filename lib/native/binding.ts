@@ -1,0 +1,52 @@
+/** Types of the raw N-API addon (native/addon/addon.cpp). Use the wrappers in lib/model.ts. */
+export interface NativeModelInfo {
+  architecture: string
+  modelType: string
+  weightDtype: 'F32' | 'BF16' | 'F16'
+  vocabSize: number
+  hiddenSize: number
+  intermediateSize: number
+  numLayers: number
+  numHeads: number
+  numKvHeads: number
+  headDim: number
+  maxPositionEmbeddings: number
+  slidingWindow: number
+  tieWordEmbeddings: boolean
+  attentionBias: boolean
+  outputBias: boolean
+  mlpBias: boolean
+  rmsNormEps: number
+  ropeTheta: number
+  ropeScaling: {
+    type: 'default' | 'llama3'
+    factor: number
+    lowFreqFactor: number
+    highFreqFactor: number
+    originalMaxPositionEmbeddings: number
+  }
+  numParameters: number
+  weightBytes: number
+  numThreads: number
+}
+
+export interface NativeForwardResult {
+  lossSum: number
+  numTargets: number
+  seqLossSum: Float64Array
+  seqNumTargets: Float64Array
+  logits?: Float32Array
+}
+
+export interface NativeModel {
+  info(): NativeModelInfo
+  forward(tokens: Int32Array, lossMask: Uint8Array, seqOffsets: number[], wantLogits: boolean): Promise<NativeForwardResult>
+  dispose(): void
+  readonly disposed: boolean
+}
+
+export interface NativeAddon {
+  loadModel(dir: string, device: string, numThreads: number): Promise<NativeModel>
+  abiVersion: number
+  buildInfo: string
+}

@@ -1,0 +1,129 @@
+// Hostile model folders: each gives its own typed error naming the file and the
+// tensor or field at fault, and the process keeps working afterwards.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
+
+import { InvalidArgumentError, loadBaseModel, ModelConfigError, ModelFileError } from '../lib/index.js'
+import { referenceDir } from './helpers/paths.js'
+import { readSafetensors, writeSafetensors } from './helpers/safetensors.js'
+
+const source = join(referenceDir, 'qwen2-tied-f32')
+const weights = () => readSafetensors(join(source, 'model.safetensors'))
+
+function copyModel(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'flock-hostile-'))
+  cpSync(join(source, 'config.json'), join(dir, 'config.json'))
+  cpSync(join(source, 'model.safetensors'), join(dir, 'model.safetensors'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+async function expectLoadError(t: Test, dir: string, cls: Function, code: string, needles: string[]) {
+  const err = await loadBaseModel(dir).then(
+    () => undefined,
+    (e: unknown) => e as Error & { code: string },
+  )
+  t.ok(err instanceof cls, `${cls.name} (got ${err?.constructor.name}: ${err?.message})`)
+  t.equal(err?.code, code)
+  for (const n of needles) t.match(err?.message ?? '', n)
+}
+
+t.test('missing tensor', async (t) => {
+  const dir = copyModel()
+  const w = weights()
+  w.delete('model.layers.1.mlp.up_proj.weight')
+  writeSafetensors(join(dir, 'model.safetensors'), w)
+  await expectLoadError(t, dir, ModelFileError, 'E_TENSOR', ['missing tensor', 'model.layers.1.mlp.up_proj.weight'])
+})
+
+t.test('wrong shape', async (t) => {
+  const dir = copyModel()
+  const w = weights()
+  const q = w.get('model.layers.0.self_attn.q_proj.weight')!
+  w.set('model.layers.0.self_attn.q_proj.weight', { ...q, shape: [32, 128] })
+  writeSafetensors(join(dir, 'model.safetensors'), w)
+  await expectLoadError(t, dir, ModelFileError, 'E_TENSOR', ['model.layers.0.self_attn.q_proj.weight', 'shape [32, 128]', 'expected [64, 64]'])
+})
+
+t.test('truncated file', async (t) => {
+  const dir = copyModel()
+  const bytes = readFileSync(join(dir, 'model.safetensors'))
+  writeFileSync(join(dir, 'model.safetensors'), bytes.subarray(0, bytes.length - 1000))
+  await expectLoadError(t, dir, ModelFileError, 'E_FORMAT', ['model.safetensors', 'truncated'])
+})
+
+t.test('header length pointing past the end', async (t) => {
+  const dir = copyModel()
+  const bytes = Buffer.from(readFileSync(join(dir, 'model.safetensors')))
+  bytes.writeBigUInt64LE(BigInt(bytes.length * 2), 0)
+  writeFileSync(join(dir, 'model.safetensors'), bytes)
+  await expectLoadError(t, dir, ModelFileError, 'E_FORMAT', ['model.safetensors', 'past the end of the file'])
+})
+
+t.test('overlapping offsets', async (t) => {
+  const dir = copyModel()
+  writeSafetensors(join(dir, 'model.safetensors'), weights(), (h) => {
+    const e = h['model.norm.weight'] as { data_offsets: [number, number] }
+    const other = h['model.layers.0.input_layernorm.weight'] as { data_offsets: [number, number] }
+    e.data_offsets = [...other.data_offsets]
+    return h
+  })
+  await expectLoadError(t, dir, ModelFileError, 'E_FORMAT', ['overlapping', 'model.norm.weight'])
+})
+
+t.test('garbage header', async (t) => {
+  const dir = copyModel()
+  const junk = Buffer.alloc(64, 0x7a)
+  junk.writeBigUInt64LE(40n, 0)
+  writeFileSync(join(dir, 'model.safetensors'), junk)
+  await expectLoadError(t, dir, ModelFileError, 'E_FORMAT', ['model.safetensors', 'invalid JSON'])
+})
+
+t.test('unknown architecture', async (t) => {
+  const dir = copyModel()
+  const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))
+  cfg.architectures = ['BertForMaskedLM']
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg))
+  await expectLoadError(t, dir, ModelConfigError, 'E_UNSUPPORTED', ['config.json', 'BertForMaskedLM', 'not supported'])
+})
+
+t.test('missing config field', async (t) => {
+  const dir = copyModel()
+  const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))
+  delete cfg.num_attention_heads
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg))
+  await expectLoadError(t, dir, ModelConfigError, 'E_CONFIG', ['config.json', "missing required field 'num_attention_heads'"])
+})
+
+t.test('config.json that is not JSON', async (t) => {
+  const dir = copyModel()
+  writeFileSync(join(dir, 'config.json'), '{"architectures": [')
+  await expectLoadError(t, dir, ModelFileError, 'E_FORMAT', ['config.json', 'invalid JSON'])
+})
+
+t.test('not a folder', async (t) => {
+  await expectLoadError(t, join(tmpdir(), 'flock-no-such-model'), ModelFileError, 'E_IO', ['not a model folder'])
+})
+
+t.test('bad arguments and use after dispose are errors, not crashes', async (t) => {
+  const model = await loadBaseModel(source)
+  await t.rejects(model.computeLoss([{ tokens: [1, 99999], lossMask: [0, 1] }]), InvalidArgumentError)
+  await t.rejects(model.computeLoss([{ tokens: [1, 2], lossMask: [0] }]), InvalidArgumentError)
+  await t.rejects(model.computeLoss([]), InvalidArgumentError)
+  await t.rejects(loadBaseModel(source, { numThreads: -1 }), InvalidArgumentError)
+  // two calls in flight at once on one model are serialised, not corrupted
+  const seq = [{ tokens: [1, 2, 3, 4, 5], lossMask: [0, 1, 1, 1, 1] }]
+  const [a, b] = await Promise.all([model.computeLoss(seq), model.computeLoss(seq)])
+  t.equal(a.lossSum, b.lossSum)
+  // dispose while a call is in flight: the call finishes, later calls fail cleanly
+  const pending = model.computeLoss(seq)
+  model.dispose()
+  t.equal((await pending).lossSum, a.lossSum)
+  await t.rejects(model.computeLoss(seq), /disposed/)
+  // the process still loads and runs models
+  const again = await loadBaseModel(source)
+  t.equal((await again.computeLoss(seq)).lossSum, a.lossSum)
+  again.dispose()
+})
