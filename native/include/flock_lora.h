@@ -123,6 +123,106 @@ typedef struct flock_forward_output {
 flock_status flock_forward(flock_model* model, const flock_batch* batch,
                            flock_forward_output* out, flock_error* err);
 
+/* ------------------------------------------------------------ training -- */
+
+/* LoRA target modules (bit flags). */
+#define FLOCK_TARGET_Q_PROJ (1u << 0)
+#define FLOCK_TARGET_K_PROJ (1u << 1)
+#define FLOCK_TARGET_V_PROJ (1u << 2)
+#define FLOCK_TARGET_O_PROJ (1u << 3)
+#define FLOCK_TARGET_GATE_PROJ (1u << 4)
+#define FLOCK_TARGET_UP_PROJ (1u << 5)
+#define FLOCK_TARGET_DOWN_PROJ (1u << 6)
+#define FLOCK_TARGET_ALL_LINEAR 0x7fu
+
+typedef struct flock_lora_config {
+  uint32_t targets;      /* FLOCK_TARGET_* bits */
+  int32_t rank;
+  double alpha;
+  int32_t use_rslora;    /* scale alpha/sqrt(r) instead of alpha/r */
+  double dropout;        /* on the LoRA input, training only */
+  int32_t gaussian_init; /* A ~ N(0, 1/r^2) instead of kaiming-uniform */
+} flock_lora_config;
+
+typedef enum flock_schedule {
+  FLOCK_SCHEDULE_LINEAR = 0,
+  FLOCK_SCHEDULE_COSINE = 1,
+  FLOCK_SCHEDULE_CONSTANT = 2
+} flock_schedule;
+
+typedef struct flock_train_config {
+  double lr;
+  int32_t schedule;      /* flock_schedule */
+  int64_t warmup_steps;  /* 0: use warmup_ratio */
+  double warmup_ratio;
+  int32_t epochs;
+  int64_t max_steps;     /* > 0: stop after this many optimizer steps */
+  int32_t micro_batch_size; /* sequences per micro-batch */
+  int32_t grad_accum;
+  double max_grad_norm;  /* 0: no clipping */
+  double beta1, beta2, eps, weight_decay;
+  uint64_t seed;
+  int32_t shuffle;       /* data order from the seed (else file order) */
+  int64_t eval_batch_tokens;
+  int32_t eval_before;   /* also evaluate the freshly initialised adapter */
+} flock_train_config;
+
+typedef struct flock_progress {
+  const char* phase; /* "train" | "eval" */
+  int64_t step, total_steps;
+  int32_t epoch;
+  double loss, lr, grad_norm, tokens_per_s, elapsed_s;
+  int64_t tokens_seen;
+  int64_t eval_done, eval_total;
+} flock_progress;
+
+/* Called on the training thread after every optimizer step and eval batch. */
+typedef void (*flock_progress_fn)(void* user, const flock_progress* progress);
+
+typedef struct flock_train_request {
+  flock_batch train;
+  flock_batch eval;
+  flock_lora_config lora;
+  flock_train_config config;
+  const char* init_adapter_dir; /* NULL: fresh init from the seed */
+  const char* save_adapter_dir; /* NULL: do not write the adapter */
+  const char* base_model_name;  /* for adapter_config.json */
+  const int32_t* cancel_flag;   /* read atomically; non-zero cancels (E_CANCELLED) */
+  flock_progress_fn progress;
+  void* progress_user;
+} flock_train_request;
+
+typedef struct flock_eval_loss {
+  double token_mean;   /* sum of losses / number of target tokens */
+  double example_mean; /* mean over examples of their mean token loss (HF Trainer, eval batch 1) */
+  int64_t targets;
+  int64_t examples;         /* examples with at least one target */
+  int64_t skipped_examples; /* examples without targets */
+  int64_t tokens;
+} flock_eval_loss;
+
+typedef struct flock_train_result {
+  flock_eval_loss eval;
+  flock_eval_loss eval_before;
+  int32_t has_eval_before;
+  int64_t steps;
+  int32_t epochs_started;
+  int64_t train_tokens, train_targets;
+  double train_seconds, eval_seconds, tokens_per_s;
+  int64_t peak_rss_bytes;       /* sampled resident set size during the run */
+  int64_t peak_workspace_bytes; /* activation memory held at once */
+  int64_t lora_params;
+  char backend[16];
+  double* step_loss; /* [steps], owned by the result: flock_train_result_free */
+  double* step_lr;
+  double* step_grad_norm;
+} flock_train_result;
+
+/* Trains a fresh (or given) LoRA adapter on `train`, then evaluates it on `eval`. */
+flock_status flock_train_and_evaluate(flock_model* model, const flock_train_request* request, flock_train_result* out,
+                                      flock_error* err);
+void flock_train_result_free(flock_train_result* result);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,47 +3,15 @@
 #include <new>
 #include <string>
 
+#include "capi_internal.hpp"
 #include "error.hpp"
 #include "flock_lora.h"
 #include "forward.hpp"
 #include "model.hpp"
 
-struct flock_model {
-  std::unique_ptr<flk::Model> impl;
-};
-
 namespace {
 
-void set_error(flock_error* err, flock_status status, const std::string& msg) {
-  if (err == nullptr) return;
-  err->status = status;
-  std::strncpy(err->message, msg.c_str(), FLOCK_ERROR_MESSAGE_MAX - 1);
-  err->message[FLOCK_ERROR_MESSAGE_MAX - 1] = '\0';
-}
-
-template <typename F>
-flock_status guarded(flock_error* err, F&& body) {
-  try {
-    body();
-    if (err != nullptr) {
-      err->status = FLOCK_OK;
-      err->message[0] = '\0';
-    }
-    return FLOCK_OK;
-  } catch (const flk::Error& e) {
-    set_error(err, e.status(), e.what());
-    return e.status();
-  } catch (const std::bad_alloc&) {
-    set_error(err, FLOCK_E_OUT_OF_MEMORY, "out of host memory");
-    return FLOCK_E_OUT_OF_MEMORY;
-  } catch (const std::exception& e) {
-    set_error(err, FLOCK_E_INTERNAL, std::string("internal error: ") + e.what());
-    return FLOCK_E_INTERNAL;
-  } catch (...) {
-    set_error(err, FLOCK_E_INTERNAL, "internal error");
-    return FLOCK_E_INTERNAL;
-  }
-}
+using flk::capi::guarded;
 
 void copy_name(char* dst, size_t cap, const std::string& src) {
   std::strncpy(dst, src.c_str(), cap - 1);

@@ -59,6 +59,21 @@ void attention_backward(ThreadPool& pool, const AttentionShape& s, const float* 
 void swiglu_forward(ThreadPool& pool, const float* g, const float* u, int64_t n, float* m);
 void swiglu_backward(ThreadPool& pool, const float* dm, const float* g, const float* u, int64_t n, float* dg, float* du);
 
+// ---- LoRA low-rank path of an adapted linear: y += s · (drop(x) Aᵀ) Bᵀ
+struct LoraView {
+  const float* A;  // [r, in]
+  const float* B;  // [out, r]
+  int64_t r;
+  float scale;
+  float dropout;         // probability; 0 = off (evaluation)
+  uint64_t dropout_key;  // counter-RNG key of this (step, micro-batch, layer, module)
+};
+// u [T, r] = drop(x) Aᵀ is saved for the backward pass.
+void lora_forward(ThreadPool& pool, const float* x, int64_t T, int64_t in, int64_t out, const LoraView& lv, float* u, float* y);
+// gA [r, in] += duᵀ drop(x), gB [out, r] += s dyᵀ u, and dx [T, in] += drop'((s dy B) A).
+void lora_backward(ThreadPool& pool, const float* dy, const float* x, int64_t T, int64_t in, int64_t out, const LoraView& lv,
+                   const float* u, float* gA, float* gB, float* dx);
+
 // ---- residual: x += y
 void add_inplace(ThreadPool& pool, float* x, const float* y, int64_t n);
 
