@@ -15,7 +15,7 @@
         "native/third_party"
       ],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
-      "cflags_cc": ["-std=c++17", "-O2", "-fexceptions"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-ffp-contract=off"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
       "ldflags": ["-pthread"],
       "xcode_settings": {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "cpu/gemm.hpp"
 #include "cpu/layers.hpp"
 #include "rope_table.hpp"
 
@@ -190,6 +191,49 @@ TEST_CASE("results are bitwise identical with 1 and 3 threads") {
   };
   const auto a = run(1), b = run(3);
   CHECK(a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * 4) == 0);
+}
+
+TEST_CASE("gemm: both layouts, every dtype, accumulate, odd sizes; the same bits on every ISA") {
+  ThreadPool pool(3);
+  const int64_t M = 45, F = 29, R = 300;  // not multiples of any panel, strip or block size
+  auto A = randn(M * R, 31), W = randn(F * R, 32), C0 = randn(M * F, 33);
+  // BF16 and F16 copies of W, and W converted back, so the reference uses the stored values.
+  std::vector<uint16_t> wb(W.size()), wh(W.size());
+  std::vector<float> wbf(W.size());
+  for (size_t i = 0; i < W.size(); ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, &W[i], 4);
+    wb[i] = static_cast<uint16_t>(bits >> 16);
+    wbf[i] = flk::bf16_to_f32(wb[i]);
+    wh[i] = 0x3c00;  // 1.0 in half
+  }
+  struct Case { flk::DType d; const void* data; std::vector<float> ref_w; };
+  std::vector<Case> cases = {{flk::DType::F32, W.data(), W}, {flk::DType::BF16, wb.data(), wbf},
+                             {flk::DType::F16, wh.data(), std::vector<float>(W.size(), 1.0f)}};
+  for (const auto& c : cases) {
+    for (int layout = 0; layout < 2; ++layout) {
+      // layout 0: C = A·Wᵀ with W [F, R];  layout 1: C = A·W with W viewed as [R, F]
+      const flk::cpu::GemmB b = layout == 0 ? flk::cpu::weight_t(c.d, c.data, R) : flk::cpu::weight_n(c.d, c.data, F);
+      std::vector<std::vector<float>> outs;
+      for (const char* isa : {"scalar", "avx2", "avx512"}) {
+        std::vector<float> C = C0;
+        flk::cpu::gemm_with_isa(isa, pool, M, F, R, A.data(), R, 1, b, C.data(), F, true);
+        outs.push_back(C);
+      }
+      double d2 = 0, r2 = 0;
+      for (int64_t m = 0; m < M; ++m)
+        for (int64_t f = 0; f < F; ++f) {
+          double ref = C0[m * F + f];
+          for (int64_t r = 0; r < R; ++r)
+            ref += static_cast<double>(A[m * R + r]) * (layout == 0 ? c.ref_w[f * R + r] : c.ref_w[r * F + f]);
+          d2 += (ref - outs[0][m * F + f]) * (ref - outs[0][m * F + f]);
+          r2 += ref * ref;
+        }
+      CHECK_MSG(std::sqrt(d2 / r2) < 1e-6, std::string("gemm ") + flk::dtype_name(c.d) + " layout " + std::to_string(layout) +
+                                               " relative error " + std::to_string(std::sqrt(d2 / r2)));
+      for (size_t k = 1; k < outs.size(); ++k) CHECK(std::memcmp(outs[0].data(), outs[k].data(), outs[0].size() * 4) == 0);
+    }
+  }
 }
 
 int main() { return check::run_all(); }

@@ -65,9 +65,7 @@ void attention_forward(ThreadPool& pool, const AttentionShape& s, const float* q
       }
       std::fill(acc.begin(), acc.end(), 0.0f);
       for (int64_t j = lo; j <= t; ++j) {
-        const float w = p[j - lo];
-        const float* vj = v + j * g.kvstride + kvh * hd;
-        for (int64_t d = 0; d < hd; ++d) acc[d] += w * vj[d];
+        axpy(p[j - lo], v + j * g.kvstride + kvh * hd, acc.data(), hd);
       }
       const float inv = 1.0f / sum;
       float* o = out + t * g.qstride + h * hd;
@@ -98,8 +96,7 @@ void attention_backward(ThreadPool& pool, const AttentionShape& s, const float* 
         const float* kj = k + j * g.kvstride + kvh * hd;
         const float p = std::exp(dot(qt, kj, hd) * g.scale - l);
         const float dp = dot(dot_, v + j * g.kvstride + kvh * hd, hd);
-        const float ds = p * (dp - D) * g.scale;
-        for (int64_t d = 0; d < hd; ++d) dqt[d] += ds * kj[d];
+        axpy(p * (dp - D) * g.scale, kj, dqt, hd);
       }
     }
   });
@@ -122,11 +119,8 @@ void attention_backward(ThreadPool& pool, const AttentionShape& s, const float* 
           const float* dot_ = dout + t * g.qstride + h * hd;
           const float p = std::exp(dot(qt, kj, hd) * g.scale - lse[t * s.heads + h]);
           const float dp = dot(dot_, vj, hd);
-          const float ds = p * (dp - delta[t * s.heads + h]) * g.scale;
-          for (int64_t d = 0; d < hd; ++d) {
-            dvj[d] += p * dot_[d];
-            dkj[d] += ds * qt[d];
-          }
+          axpy(p, dot_, dvj, hd);
+          axpy(p * (dp - delta[t * s.heads + h]) * g.scale, qt, dkj, hd);
         }
       }
     }

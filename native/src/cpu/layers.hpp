@@ -11,6 +11,8 @@ namespace flk::cpu {
 
 // Sum of a[i]*b[i] with eight fixed partial sums (vectorisable, order fixed).
 float dot(const float* a, const float* b, int64_t n);
+// y[i] += alpha · x[i]
+void axpy(float alpha, const float* x, float* y, int64_t n);
 
 // ---- embedding: x[t] = E[tokens[t]]
 void embedding_forward(ThreadPool& pool, const Weight& E, const int32_t* tokens, int64_t T, float* x);

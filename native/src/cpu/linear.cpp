@@ -2,44 +2,40 @@
 #include <cstring>
 #include <vector>
 
+#include "gemm.hpp"
 #include "layers.hpp"
 
 namespace flk::cpu {
 
-float dot(const float* a, const float* b, int64_t n) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+// Sixteen fixed partial sums: one AVX-512 register, two AVX2 ones or four SSE ones in the
+// clones below, the same additions in the same order in each (fp contraction is off).
+__attribute__((target_clones("avx512f", "avx2", "default"))) float dot(const float* a, const float* b, int64_t n) {
+  float acc[16] = {0};
   int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; ++k) acc[k] += a[i + k] * b[i + k];
-  float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; i + 16 <= n; i += 16)
+    for (int k = 0; k < 16; ++k) acc[k] += a[i + k] * b[i + k];
+  for (int w = 8; w >= 1; w /= 2)
+    for (int k = 0; k < w; ++k) acc[k] += acc[k + w];
+  float s = acc[0];
   for (; i < n; ++i) s += a[i] * b[i];
   return s;
 }
 
+__attribute__((target_clones("avx512f", "avx2", "default"))) void axpy(float alpha, const float* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+}
+
 namespace {
-constexpr int64_t kRowTile = 32;  // tokens per tile
-constexpr int64_t kColTile = 16;  // weight rows (outputs) per tile
+GemmB as_gemm_t(const Weight& W) {
+  return W.owned.empty() ? weight_t(W.dtype, W.data, W.cols) : weight_t(DType::F32, W.owned.data(), W.cols);
+}
+GemmB as_gemm_n(const Weight& W) {
+  return W.owned.empty() ? weight_n(W.dtype, W.data, W.cols) : weight_n(DType::F32, W.owned.data(), W.cols);
+}
 }  // namespace
 
 void matmul_wt(ThreadPool& pool, const float* x, int64_t T, const Weight& W, float* y) {
-  const int64_t in = W.cols, out = W.rows;
-  const int64_t row_tiles = (T + kRowTile - 1) / kRowTile;
-  const int64_t col_tiles = (out + kColTile - 1) / kColTile;
-  pool.parallel_for(row_tiles * col_tiles, 1, [&](int64_t b, int64_t e) {
-    std::vector<float> scratch(static_cast<size_t>(kColTile * in));
-    for (int64_t tile = b; tile < e; ++tile) {
-      // column-major tile order: consecutive tiles reuse the same converted weight rows
-      const int64_t ct = tile / row_tiles, rt = tile % row_tiles;
-      const int64_t o0 = ct * kColTile, o1 = std::min(out, o0 + kColTile);
-      const int64_t t0 = rt * kRowTile, t1 = std::min(T, t0 + kRowTile);
-      const float* w = W.rows_f32(o0, o1 - o0, scratch.data());
-      for (int64_t t = t0; t < t1; ++t) {
-        const float* xt = x + t * in;
-        float* yt = y + t * out;
-        for (int64_t o = o0; o < o1; ++o) yt[o] = dot(xt, w + (o - o0) * in, in);
-      }
-    }
-  });
+  gemm(pool, T, W.rows, W.cols, x, W.cols, 1, as_gemm_t(W), y, W.rows, false);
 }
 
 void linear_forward(ThreadPool& pool, const float* x, int64_t T, const Linear& L, float* y) {
@@ -55,37 +51,7 @@ void linear_forward(ThreadPool& pool, const float* x, int64_t T, const Linear& L
 }
 
 void linear_backward_input(ThreadPool& pool, const float* dy, int64_t T, const Weight& W, float* dx, bool accumulate) {
-  const int64_t in = W.cols, out = W.rows;
-  constexpr int64_t kInTile = 256;
-  const int64_t row_tiles = (T + kRowTile - 1) / kRowTile;
-  const int64_t in_tiles = (in + kInTile - 1) / kInTile;
-  pool.parallel_for(row_tiles * in_tiles, 1, [&](int64_t b, int64_t e) {
-    std::vector<float> wseg(static_cast<size_t>(kInTile));
-    std::vector<float> acc(static_cast<size_t>(kRowTile * kInTile));
-    for (int64_t tile = b; tile < e; ++tile) {
-      const int64_t it = tile / row_tiles, rt = tile % row_tiles;
-      const int64_t i0 = it * kInTile, i1 = std::min(in, i0 + kInTile), ni = i1 - i0;
-      const int64_t t0 = rt * kRowTile, t1 = std::min(T, t0 + kRowTile);
-      std::fill(acc.begin(), acc.end(), 0.0f);
-      // dx[t, i] = sum over o ascending of dy[t, o] * W[o, i]
-      for (int64_t o = 0; o < out; ++o) {
-        const float* w = W.segment_f32(o, i0, ni, wseg.data());
-        for (int64_t t = t0; t < t1; ++t) {
-          const float g = dy[t * out + o];
-          float* a = acc.data() + (t - t0) * kInTile;
-          for (int64_t i = 0; i < ni; ++i) a[i] += g * w[i];
-        }
-      }
-      for (int64_t t = t0; t < t1; ++t) {
-        float* d = dx + t * in + i0;
-        const float* a = acc.data() + (t - t0) * kInTile;
-        if (accumulate)
-          for (int64_t i = 0; i < ni; ++i) d[i] += a[i];
-        else
-          std::memcpy(d, a, static_cast<size_t>(ni) * 4);
-      }
-    }
-  });
+  gemm(pool, T, W.cols, W.rows, dy, W.rows, 1, as_gemm_n(W), dx, W.cols, accumulate);
 }
 
 void embedding_forward(ThreadPool& pool, const Weight& E, const int32_t* tokens, int64_t T, float* x) {
