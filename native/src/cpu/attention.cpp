@@ -1,130 +1,138 @@
-// Causal grouped-query attention on packed sequences. Probabilities are never
-// stored: the forward keeps the log-sum-exp per (token, head) and the backward
-// recomputes them, so memory is O(T) per head instead of O(T²).
+// Causal grouped-query attention on packed sequences, on the shared GEMM.
+// Scores are formed for blocks of at most kQueryBlock queries at a time (never a
+// full T×T matrix for long sequences); probabilities are recomputed in the
+// backward pass from the saved log-sum-exp. Sums over heads of a KV group and
+// over query blocks run in a fixed order, so results do not depend on threads.
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "gemm.hpp"
 #include "layers.hpp"
 
 namespace flk::cpu {
 
 namespace {
 
-struct Geometry {
-  const AttentionShape& s;
-  float scale;
-  int64_t group;  // query heads per kv head
-  int64_t qstride, kvstride;
+constexpr int64_t kQueryBlock = 256;
 
-  explicit Geometry(const AttentionShape& sh)
-      : s(sh),
-        scale(1.0f / std::sqrt(static_cast<float>(sh.head_dim))),
-        group(sh.heads / sh.kv_heads),
-        qstride(sh.heads * sh.head_dim),
-        kvstride(sh.kv_heads * sh.head_dim) {}
-
-  // First key visible from query t.
-  int64_t first_key(int64_t t) const {
-    int64_t lo = s.seq_start[t];
-    if (s.window > 0) lo = std::max(lo, t - s.window + 1);
-    return lo;
-  }
-  // One past the last query that sees key j.
-  int64_t last_query_end(int64_t j) const {
-    int64_t hi = s.seq_end[j];
-    if (s.window > 0) hi = std::min(hi, j + s.window);
-    return hi;
-  }
+struct Span {
+  int64_t begin, end;
 };
+
+std::vector<Span> sequences(const AttentionShape& s) {
+  std::vector<Span> out;
+  for (int64_t t = 0; t < s.T; t = s.seq_end[t]) out.push_back({t, s.seq_end[t]});
+  return out;
+}
+
+GemmB f32(const float* p, int64_t stride_f, int64_t stride_r) { return GemmB{DType::F32, p, stride_f, stride_r}; }
+
+struct Block {
+  int64_t q0, nq;    // queries [q0, q0 + nq), absolute token indices
+  int64_t k0, nk;    // keys [k0, k0 + nk) that any of them may see
+};
+
+// Keys visible to a block of queries: causal within the sequence, optionally windowed.
+Block block_of(const AttentionShape& s, const Span& seq, int64_t q0, int64_t nq) {
+  int64_t k0 = seq.begin;
+  if (s.window > 0) k0 = std::max(k0, q0 - s.window + 1);
+  return Block{q0, nq, k0, q0 + nq - k0};
+}
+
+bool visible(const AttentionShape& s, int64_t t, int64_t j) { return j <= t && (s.window <= 0 || t - j < s.window); }
 
 }  // namespace
 
 void attention_forward(ThreadPool& pool, const AttentionShape& s, const float* q, const float* k, const float* v, float* out,
                        float* lse) {
-  const Geometry g(s);
-  const int64_t hd = s.head_dim;
-  pool.parallel_for(s.T * s.heads, 4, [&](int64_t b, int64_t e) {
-    std::vector<float> p;
-    std::vector<float> acc(static_cast<size_t>(hd));
-    for (int64_t idx = b; idx < e; ++idx) {
-      const int64_t t = idx / s.heads, h = idx % s.heads, kvh = h / g.group;
-      const float* qt = q + t * g.qstride + h * hd;
-      const int64_t lo = g.first_key(t), n = t - lo + 1;
-      p.resize(static_cast<size_t>(n));
-      float m = -INFINITY;
-      for (int64_t j = lo; j <= t; ++j) {
-        const float sc = dot(qt, k + j * g.kvstride + kvh * hd, hd) * g.scale;
-        p[j - lo] = sc;
-        m = std::max(m, sc);
+  const int64_t hd = s.head_dim, group = s.heads / s.kv_heads;
+  const int64_t qs = s.heads * hd, kvs = s.kv_heads * hd;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  std::vector<float> S;
+  for (const Span& seq : sequences(s)) {
+    for (int64_t q0 = seq.begin; q0 < seq.end; q0 += kQueryBlock) {
+      const Block b = block_of(s, seq, q0, std::min(kQueryBlock, seq.end - q0));
+      S.resize(static_cast<size_t>(b.nq * b.nk));
+      for (int64_t h = 0; h < s.heads; ++h) {
+        const int64_t kvh = h / group;
+        // S = Q Kᵀ
+        gemm(pool, b.nq, b.nk, hd, q + b.q0 * qs + h * hd, qs, 1, f32(k + b.k0 * kvs + kvh * hd, kvs, 1), S.data(), b.nk, false);
+        // masked softmax per query row; P overwrites S
+        pool.parallel_for(b.nq, 4, [&](int64_t r0, int64_t r1) {
+          for (int64_t i = r0; i < r1; ++i) {
+            const int64_t t = b.q0 + i;
+            float* row = S.data() + i * b.nk;
+            float m = -INFINITY;
+            for (int64_t j = 0; j < b.nk; ++j) {
+              row[j] = visible(s, t, b.k0 + j) ? row[j] * scale : -INFINITY;
+              m = std::max(m, row[j]);
+            }
+            float sum = 0.0f;
+            for (int64_t j = 0; j < b.nk; ++j) {
+              row[j] = row[j] == -INFINITY ? 0.0f : std::exp(row[j] - m);
+              sum += row[j];
+            }
+            const float inv = 1.0f / sum;
+            for (int64_t j = 0; j < b.nk; ++j) row[j] *= inv;
+            if (lse != nullptr) lse[t * s.heads + h] = m + std::log(sum);
+          }
+        });
+        // O = P V
+        gemm(pool, b.nq, hd, b.nk, S.data(), b.nk, 1, f32(v + b.k0 * kvs + kvh * hd, 1, kvs), out + b.q0 * qs + h * hd, qs, false);
       }
-      float sum = 0.0f;
-      for (int64_t j = 0; j < n; ++j) {
-        p[j] = std::exp(p[j] - m);
-        sum += p[j];
-      }
-      std::fill(acc.begin(), acc.end(), 0.0f);
-      for (int64_t j = lo; j <= t; ++j) {
-        axpy(p[j - lo], v + j * g.kvstride + kvh * hd, acc.data(), hd);
-      }
-      const float inv = 1.0f / sum;
-      float* o = out + t * g.qstride + h * hd;
-      for (int64_t d = 0; d < hd; ++d) o[d] = acc[d] * inv;
-      if (lse != nullptr) lse[t * s.heads + h] = m + std::log(sum);
     }
-  });
+  }
 }
 
 void attention_backward(ThreadPool& pool, const AttentionShape& s, const float* q, const float* k, const float* v,
                         const float* out, const float* lse, const float* dout, float* dq, float* dk, float* dv) {
-  const Geometry g(s);
-  const int64_t hd = s.head_dim;
-  std::vector<float> delta(static_cast<size_t>(s.T * s.heads));  // D = dout · out per (token, head)
-
-  // Pass 1: dq, one (query, head) per work item.
-  pool.parallel_for(s.T * s.heads, 4, [&](int64_t b, int64_t e) {
-    for (int64_t idx = b; idx < e; ++idx) {
-      const int64_t t = idx / s.heads, h = idx % s.heads, kvh = h / g.group;
-      const float* qt = q + t * g.qstride + h * hd;
-      const float* dot_ = dout + t * g.qstride + h * hd;
-      const float D = dot(dot_, out + t * g.qstride + h * hd, hd);
-      delta[idx] = D;
-      const float l = lse[idx];
-      float* dqt = dq + t * g.qstride + h * hd;
-      std::fill(dqt, dqt + hd, 0.0f);
-      for (int64_t j = g.first_key(t); j <= t; ++j) {
-        const float* kj = k + j * g.kvstride + kvh * hd;
-        const float p = std::exp(dot(qt, kj, hd) * g.scale - l);
-        const float dp = dot(dot_, v + j * g.kvstride + kvh * hd, hd);
-        axpy(p * (dp - D) * g.scale, kj, dqt, hd);
+  const int64_t hd = s.head_dim, group = s.heads / s.kv_heads;
+  const int64_t qs = s.heads * hd, kvs = s.kv_heads * hd;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  std::fill(dk, dk + s.T * kvs, 0.0f);
+  std::fill(dv, dv + s.T * kvs, 0.0f);
+  std::vector<float> P, dP, delta;
+  for (const Span& seq : sequences(s)) {
+    for (int64_t q0 = seq.begin; q0 < seq.end; q0 += kQueryBlock) {
+      const Block b = block_of(s, seq, q0, std::min(kQueryBlock, seq.end - q0));
+      P.resize(static_cast<size_t>(b.nq * b.nk));
+      dP.resize(P.size());
+      delta.resize(static_cast<size_t>(b.nq));
+      for (int64_t h = 0; h < s.heads; ++h) {
+        const int64_t kvh = h / group;
+        const float* qh = q + b.q0 * qs + h * hd;
+        const float* doh = dout + b.q0 * qs + h * hd;
+        const float* kh = k + b.k0 * kvs + kvh * hd;
+        const float* vh = v + b.k0 * kvs + kvh * hd;
+        // P recomputed from the saved log-sum-exp; D = dO · O per query
+        gemm(pool, b.nq, b.nk, hd, qh, qs, 1, f32(kh, kvs, 1), P.data(), b.nk, false);
+        pool.parallel_for(b.nq, 4, [&](int64_t r0, int64_t r1) {
+          for (int64_t i = r0; i < r1; ++i) {
+            const int64_t t = b.q0 + i;
+            const float l = lse[t * s.heads + h];
+            float* row = P.data() + i * b.nk;
+            for (int64_t j = 0; j < b.nk; ++j) row[j] = visible(s, t, b.k0 + j) ? std::exp(row[j] * scale - l) : 0.0f;
+            delta[i] = dot(doh + i * qs, out + t * qs + h * hd, hd);
+          }
+        });
+        // dV += Pᵀ dO
+        gemm(pool, b.nk, hd, b.nq, P.data(), 1, b.nk, f32(doh, 1, qs), dv + b.k0 * kvs + kvh * hd, kvs, true);
+        // dP = dO Vᵀ, then dS = P ⊙ (dP − D) · scale (in place)
+        gemm(pool, b.nq, b.nk, hd, doh, qs, 1, f32(vh, kvs, 1), dP.data(), b.nk, false);
+        pool.parallel_for(b.nq, 4, [&](int64_t r0, int64_t r1) {
+          for (int64_t i = r0; i < r1; ++i) {
+            float* d = dP.data() + i * b.nk;
+            const float* p = P.data() + i * b.nk;
+            for (int64_t j = 0; j < b.nk; ++j) d[j] = p[j] * (d[j] - delta[i]) * scale;
+          }
+        });
+        // dQ = dS K ; dK += dSᵀ Q
+        gemm(pool, b.nq, hd, b.nk, dP.data(), b.nk, 1, f32(kh, 1, kvs), dq + b.q0 * qs + h * hd, qs, false);
+        gemm(pool, b.nk, hd, b.nq, dP.data(), 1, b.nk, f32(qh, 1, qs), dk + b.k0 * kvs + kvh * hd, kvs, true);
       }
     }
-  });
-
-  // Pass 2: dk and dv, one (key, kv head) per work item; sums over the group's
-  // query heads and the queries that see the key, in a fixed order.
-  pool.parallel_for(s.T * s.kv_heads, 4, [&](int64_t b, int64_t e) {
-    for (int64_t idx = b; idx < e; ++idx) {
-      const int64_t j = idx / s.kv_heads, kvh = idx % s.kv_heads;
-      const float* kj = k + j * g.kvstride + kvh * hd;
-      const float* vj = v + j * g.kvstride + kvh * hd;
-      float* dkj = dk + j * g.kvstride + kvh * hd;
-      float* dvj = dv + j * g.kvstride + kvh * hd;
-      std::fill(dkj, dkj + hd, 0.0f);
-      std::fill(dvj, dvj + hd, 0.0f);
-      const int64_t t_end = g.last_query_end(j);
-      for (int64_t h = kvh * g.group; h < (kvh + 1) * g.group; ++h) {
-        for (int64_t t = j; t < t_end; ++t) {
-          const float* qt = q + t * g.qstride + h * hd;
-          const float* dot_ = dout + t * g.qstride + h * hd;
-          const float p = std::exp(dot(qt, kj, hd) * g.scale - lse[t * s.heads + h]);
-          const float dp = dot(dot_, vj, hd);
-          axpy(p, dot_, dvj, hd);
-          axpy(p * (dp - delta[t * s.heads + h]) * g.scale, qt, dkj, hd);
-        }
-      }
-    }
-  });
+  }
 }
 
 }  // namespace flk::cpu

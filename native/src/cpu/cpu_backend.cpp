@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "../backend.hpp"
+#include "../profiler.hpp"
 #include "../rng.hpp"
 #include "../rope_table.hpp"
 #include "cross_entropy.hpp"
@@ -57,18 +58,26 @@ class CpuBackend final : public Backend {
   // y = x Wᵀ + b (+ LoRA when the module is adapted)
   void adapted_linear(const Linear& L, const float* x, int64_t T, float* y, const LoraState* lora, int layer, int target, bool train,
                       uint64_t seed, std::vector<float>& lu) {
-    cpu::linear_forward(*m_.pool, x, T, L, y);
+    {
+      Profiler::Scope ps(prof_, "linear fwd");
+      cpu::linear_forward(*m_.pool, x, T, L, y);
+    }
     if (lora == nullptr || !lora->module(layer, target).active) return;
     lu.resize(static_cast<size_t>(T * lora->config().rank));
+    Profiler::Scope ps(prof_, "lora fwd");
     cpu::lora_forward(*m_.pool, x, T, L.in(), L.out(), view(*lora, layer, target, train, seed), lu.data(), y);
   }
 
   // dx (+)= dy W, plus the LoRA gradients and their input gradient. dx may be null when not needed.
   void adapted_linear_backward(const Linear& L, const float* dy, const float* x, int64_t T, float* dx, bool accumulate,
                                LoraState* lora, int layer, int target, uint64_t seed, const std::vector<float>& lu) {
-    if (dx != nullptr) cpu::linear_backward_input(*m_.pool, dy, T, L.w, dx, accumulate);
+    if (dx != nullptr) {
+      Profiler::Scope ps(prof_, "linear bwd");
+      cpu::linear_backward_input(*m_.pool, dy, T, L.w, dx, accumulate);
+    }
     if (lora == nullptr || !lora->module(layer, target).active) return;
     const LoraModule& mod = lora->module(layer, target);
+    Profiler::Scope ps(prof_, "lora bwd");
     cpu::lora_backward(*m_.pool, dy, x, T, L.in(), L.out(), view(*lora, layer, target, true, seed), lu.data(),
                        lora->grads.data() + mod.a_offset, lora->grads.data() + mod.b_offset, dx);
   }
@@ -111,7 +120,10 @@ class CpuBackend final : public Backend {
       cpu::rope_forward(pool, A.q.data(), b.positions.data(), T, c.num_heads, c.head_dim, rope.table);
       cpu::rope_forward(pool, A.k.data(), b.positions.data(), T, c.num_kv_heads, c.head_dim, rope.table);
       const cpu::AttentionShape as = attention_shape(b, l);
-      cpu::attention_forward(pool, as, A.q.data(), A.k.data(), A.v.data(), A.att.data(), A.lse.data());
+      {
+        Profiler::Scope ps(prof_, "attention fwd");
+        cpu::attention_forward(pool, as, A.q.data(), A.k.data(), A.v.data(), A.att.data(), A.lse.data());
+      }
       adapted_linear(w.o, A.att.data(), T, tmp.data(), lora, l, kO, train, seed, A.lu[kO]);
       cpu::add_inplace(pool, x.data(), tmp.data(), T * H);
       std::memcpy(A.x_mid.data(), x.data(), T * H * 4);
@@ -130,8 +142,11 @@ class CpuBackend final : public Backend {
     cpu::rmsnorm_forward(pool, x.data(), m_.weights.final_norm.data(), T, H, c.rms_norm_eps, hf.data(), rf.data());
     loss.assign(T, 0.0f);
     std::vector<float> dh(train ? T * H : 0);
-    cpu::lm_head_cross_entropy(pool, hf.data(), T, m_.weights.lm_head, b.targets.data(), loss.data(), nullptr,
-                               train ? dh.data() : nullptr, grad_scale, 64);
+    {
+      Profiler::Scope ps(prof_, train ? "lm head + ce fwd/bwd" : "lm head + ce fwd");
+      cpu::lm_head_cross_entropy(pool, hf.data(), T, m_.weights.lm_head, b.targets.data(), loss.data(), nullptr,
+                                 train ? dh.data() : nullptr, grad_scale, 64);
+    }
     if (!train) {
       peak_bytes_ = std::max(peak_bytes_, bytes);
       return;
@@ -156,8 +171,11 @@ class CpuBackend final : public Backend {
       cpu::rmsnorm_backward(pool, dh2.data(), A.x_mid.data(), w.post_norm.data(), A.r2.data(), T, H, dx.data(), true);
       // attention
       adapted_linear_backward(w.o, dx.data(), A.att.data(), T, datt.data(), false, lora, l, kO, seed, A.lu[kO]);
-      cpu::attention_backward(pool, attention_shape(b, l), A.q.data(), A.k.data(), A.v.data(), A.att.data(), A.lse.data(),
-                              datt.data(), dq.data(), dk.data(), dv.data());
+      {
+        Profiler::Scope ps(prof_, "attention bwd");
+        cpu::attention_backward(pool, attention_shape(b, l), A.q.data(), A.k.data(), A.v.data(), A.att.data(), A.lse.data(),
+                                datt.data(), dq.data(), dk.data(), dv.data());
+      }
       cpu::rope_backward(pool, dq.data(), b.positions.data(), T, c.num_heads, c.head_dim, rope.table);
       cpu::rope_backward(pool, dk.data(), b.positions.data(), T, c.num_kv_heads, c.head_dim, rope.table);
       // Below layer 0 only the embedding (frozen) remains: skip the input gradient there.
@@ -179,6 +197,7 @@ class CpuBackend final : public Backend {
 
   Model& m_;
   int64_t peak_bytes_ = 0;
+  Profiler prof_;
 };
 
 }  // namespace

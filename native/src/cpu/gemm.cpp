@@ -92,24 +92,59 @@ inline float element_f32(DType d, const uint8_t* base, int64_t idx) {
   return 0.0f;
 }
 
-// Strip: B(r0 + r, f0 + i) as fp32 at [r][i], i < nf (zero-filled up to MR).
+// A strip is MR features × a reduction chunk of B as fp32, element (r, i) at
+// base[i · si + r · sr]. Row-major B(·, f) (x·Wᵀ) is used in place when it is F32 and
+// otherwise converted row by row (contiguous, no transpose); column layouts (dy·W) are
+// gathered into [r][MR] so the kernel reads MR consecutive floats per r.
+struct Strip {
+  const float* base;
+  int64_t si, sr;
+};
+
 template <DType D>
-void load_strip_typed(const GemmB& B, int64_t r0, int64_t rc, int64_t f0, int64_t nf, int64_t MR, float* out) {
+void convert_rows(const GemmB& B, int64_t r0, int64_t rc, int64_t f0, int64_t nf, int64_t MR, float* out) {
   const uint8_t* base = static_cast<const uint8_t*>(B.data);
   for (int64_t i = 0; i < nf; ++i) {
-    const int64_t start = (f0 + i) * B.stride_f + r0 * B.stride_r;
-    for (int64_t r = 0; r < rc; ++r) out[r * MR + i] = element_f32(D, base, start + r * B.stride_r);
+    const int64_t start = (f0 + i) * B.stride_f + r0;
+    float* row = out + i * rc;
+    for (int64_t r = 0; r < rc; ++r) row[r] = element_f32(D, base, start + r);
   }
-  for (int64_t i = nf; i < MR; ++i)
-    for (int64_t r = 0; r < rc; ++r) out[r * MR + i] = 0.0f;
+  std::fill(out + nf * rc, out + MR * rc, 0.0f);
 }
 
-void load_strip(const GemmB& B, int64_t r0, int64_t rc, int64_t f0, int64_t nf, int64_t MR, float* out) {
-  switch (B.dtype) {
-    case DType::F32: return load_strip_typed<DType::F32>(B, r0, rc, f0, nf, MR, out);
-    case DType::BF16: return load_strip_typed<DType::BF16>(B, r0, rc, f0, nf, MR, out);
-    case DType::F16: return load_strip_typed<DType::F16>(B, r0, rc, f0, nf, MR, out);
+template <DType D>
+void gather_columns(const GemmB& B, int64_t r0, int64_t rc, int64_t f0, int64_t nf, int64_t MR, float* out) {
+  const uint8_t* base = static_cast<const uint8_t*>(B.data);
+  for (int64_t r = 0; r < rc; ++r) {
+    float* row = out + r * MR;
+    if (B.stride_f == 1) {
+      const int64_t start = (r0 + r) * B.stride_r + f0;
+      for (int64_t i = 0; i < nf; ++i) row[i] = element_f32(D, base, start + i);
+    } else {
+      for (int64_t i = 0; i < nf; ++i) row[i] = element_f32(D, base, (f0 + i) * B.stride_f + (r0 + r) * B.stride_r);
+    }
+    for (int64_t i = nf; i < MR; ++i) row[i] = 0.0f;
   }
+}
+
+template <DType D>
+Strip make_strip_typed(const GemmB& B, int64_t r0, int64_t rc, int64_t f0, int64_t nf, int64_t MR, float* scratch) {
+  if (B.stride_r == 1) {
+    if (D == DType::F32 && nf == MR) return Strip{static_cast<const float*>(B.data) + f0 * B.stride_f + r0, B.stride_f, 1};
+    convert_rows<D>(B, r0, rc, f0, nf, MR, scratch);
+    return Strip{scratch, rc, 1};
+  }
+  gather_columns<D>(B, r0, rc, f0, nf, MR, scratch);
+  return Strip{scratch, 1, MR};
+}
+
+Strip make_strip(const GemmB& B, int64_t r0, int64_t rc, int64_t f0, int64_t nf, int64_t MR, float* scratch) {
+  switch (B.dtype) {
+    case DType::F32: return make_strip_typed<DType::F32>(B, r0, rc, f0, nf, MR, scratch);
+    case DType::BF16: return make_strip_typed<DType::BF16>(B, r0, rc, f0, nf, MR, scratch);
+    case DType::F16: return make_strip_typed<DType::F16>(B, r0, rc, f0, nf, MR, scratch);
+  }
+  return Strip{scratch, 1, MR};
 }
 
 // The tile's C values are staged through a [MR][P] buffer so every kernel sees the same layout.
@@ -127,16 +162,16 @@ void store_tile(float* C, int64_t ldc, int64_t m0, int64_t mn, int64_t f0, int64
 
 // ---- kernels: tile[i][j] = fma(strip[r][i], panel[r][j], tile[i][j]) for r ascending
 
-void kernel_scalar(const float* panel, const float* strip, int64_t rc, float* tile) {
+void kernel_scalar(const float* panel, const Strip& st, int64_t r0, int64_t rc, float* tile) {
   constexpr int64_t P = 8, MR = 4;
   for (int64_t r = 0; r < rc; ++r)
     for (int64_t i = 0; i < MR; ++i) {
-      const float s = strip[r * MR + i];
+      const float s = st.base[i * st.si + (r0 + r) * st.sr];
       for (int64_t j = 0; j < P; ++j) tile[i * P + j] = std::fma(s, panel[r * P + j], tile[i * P + j]);
     }
 }
 
-__attribute__((target("avx2,fma"))) void kernel_avx2(const float* panel, const float* strip, int64_t rc, float* tile) {
+__attribute__((target("avx2,fma"))) void kernel_avx2(const float* panel, const Strip& st, int64_t r0, int64_t rc, float* tile) {
   constexpr int MR = 6;
   __m256 acc[MR][2];
 #pragma GCC unroll 6
@@ -144,23 +179,40 @@ __attribute__((target("avx2,fma"))) void kernel_avx2(const float* panel, const f
     acc[i][0] = _mm256_loadu_ps(tile + i * 16);
     acc[i][1] = _mm256_loadu_ps(tile + i * 16 + 8);
   }
-  for (int64_t r = 0; r < rc; ++r) {
-    const __m256 b0 = _mm256_loadu_ps(panel + r * 16), b1 = _mm256_loadu_ps(panel + r * 16 + 8);
-    const float* s = strip + r * MR;
+  if (st.sr == 1) {
+    // strip rows contiguous along r: one pointer per feature
+    const float* rows[MR];
 #pragma GCC unroll 6
-    for (int i = 0; i < MR; ++i) {
-      const __m256 a = _mm256_broadcast_ss(s + i);
-      acc[i][0] = _mm256_fmadd_ps(a, b0, acc[i][0]);
-      acc[i][1] = _mm256_fmadd_ps(a, b1, acc[i][1]);
+    for (int i = 0; i < MR; ++i) rows[i] = st.base + i * st.si + r0;
+    for (int64_t r = 0; r < rc; ++r) {
+      const __m256 b0 = _mm256_loadu_ps(panel + r * 16), b1 = _mm256_loadu_ps(panel + r * 16 + 8);
+#pragma GCC unroll 6
+      for (int i = 0; i < MR; ++i) {
+        const __m256 a = _mm256_set1_ps(rows[i][r]);
+        acc[i][0] = _mm256_fmadd_ps(a, b0, acc[i][0]);
+        acc[i][1] = _mm256_fmadd_ps(a, b1, acc[i][1]);
+      }
+    }
+  } else {
+    const float* s = st.base + r0 * st.sr;
+    for (int64_t r = 0; r < rc; ++r, s += st.sr) {
+      const __m256 b0 = _mm256_loadu_ps(panel + r * 16), b1 = _mm256_loadu_ps(panel + r * 16 + 8);
+#pragma GCC unroll 6
+      for (int i = 0; i < MR; ++i) {
+        const __m256 a = _mm256_set1_ps(s[i]);
+        acc[i][0] = _mm256_fmadd_ps(a, b0, acc[i][0]);
+        acc[i][1] = _mm256_fmadd_ps(a, b1, acc[i][1]);
+      }
     }
   }
+#pragma GCC unroll 6
   for (int i = 0; i < MR; ++i) {
     _mm256_storeu_ps(tile + i * 16, acc[i][0]);
     _mm256_storeu_ps(tile + i * 16 + 8, acc[i][1]);
   }
 }
 
-__attribute__((target("avx512f,avx512bw,fma"))) void kernel_avx512(const float* panel, const float* strip, int64_t rc, float* tile) {
+__attribute__((target("avx512f,avx512bw,fma"))) void kernel_avx512(const float* panel, const Strip& st, int64_t r0, int64_t rc, float* tile) {
   constexpr int MR = 12;
   __m512 acc[MR][2];
 #pragma GCC unroll 12
@@ -168,16 +220,33 @@ __attribute__((target("avx512f,avx512bw,fma"))) void kernel_avx512(const float* 
     acc[i][0] = _mm512_loadu_ps(tile + i * 32);
     acc[i][1] = _mm512_loadu_ps(tile + i * 32 + 16);
   }
-  for (int64_t r = 0; r < rc; ++r) {
-    const __m512 b0 = _mm512_loadu_ps(panel + r * 32), b1 = _mm512_loadu_ps(panel + r * 32 + 16);
-    const float* s = strip + r * MR;
+  if (st.sr == 1) {
+    // strip rows contiguous along r: one pointer per feature
+    const float* rows[MR];
 #pragma GCC unroll 12
-    for (int i = 0; i < MR; ++i) {
-      const __m512 a = _mm512_set1_ps(s[i]);
-      acc[i][0] = _mm512_fmadd_ps(a, b0, acc[i][0]);
-      acc[i][1] = _mm512_fmadd_ps(a, b1, acc[i][1]);
+    for (int i = 0; i < MR; ++i) rows[i] = st.base + i * st.si + r0;
+    for (int64_t r = 0; r < rc; ++r) {
+      const __m512 b0 = _mm512_loadu_ps(panel + r * 32), b1 = _mm512_loadu_ps(panel + r * 32 + 16);
+#pragma GCC unroll 12
+      for (int i = 0; i < MR; ++i) {
+        const __m512 a = _mm512_set1_ps(rows[i][r]);
+        acc[i][0] = _mm512_fmadd_ps(a, b0, acc[i][0]);
+        acc[i][1] = _mm512_fmadd_ps(a, b1, acc[i][1]);
+      }
+    }
+  } else {
+    const float* s = st.base + r0 * st.sr;
+    for (int64_t r = 0; r < rc; ++r, s += st.sr) {
+      const __m512 b0 = _mm512_loadu_ps(panel + r * 32), b1 = _mm512_loadu_ps(panel + r * 32 + 16);
+#pragma GCC unroll 12
+      for (int i = 0; i < MR; ++i) {
+        const __m512 a = _mm512_set1_ps(s[i]);
+        acc[i][0] = _mm512_fmadd_ps(a, b0, acc[i][0]);
+        acc[i][1] = _mm512_fmadd_ps(a, b1, acc[i][1]);
+      }
     }
   }
+#pragma GCC unroll 12
   for (int i = 0; i < MR; ++i) {
     _mm512_storeu_ps(tile + i * 32, acc[i][0]);
     _mm512_storeu_ps(tile + i * 32 + 16, acc[i][1]);
@@ -223,14 +292,15 @@ void gemm_impl(Isa which, ThreadPool& pool, int64_t M, int64_t F, int64_t R, con
     pack_panels(pool, A, lda_m, lda_r, M, c0, cn, P, packed.data());
     const bool from_c = accumulate || c0 > 0;
     pool.parallel_for(strips * panel_groups, 1, [&](int64_t b, int64_t e) {
-      std::vector<float> strip(static_cast<size_t>(cn * MR));
+      std::vector<float> scratch(static_cast<size_t>(cn * MR));
+      Strip strip{nullptr, 0, 0};
       alignas(64) float tile[12 * 32];
       int64_t loaded = -1;
       for (int64_t item = b; item < e; ++item) {
         const int64_t s = item / panel_groups, grp = item % panel_groups;
         const int64_t f0 = s * MR, nf = std::min(MR, F - f0);
         if (loaded != s) {
-          load_strip(B, c0, cn, f0, nf, MR, strip.data());
+          strip = make_strip(B, c0, cn, f0, nf, MR, scratch.data());
           loaded = s;
         }
         const int64_t p_end = std::min(panels, (grp + 1) * panels_per_group);
@@ -239,8 +309,7 @@ void gemm_impl(Isa which, ThreadPool& pool, int64_t M, int64_t F, int64_t R, con
           load_tile(C, ldc, m0, mn, f0, nf, P, tile, from_c);
           // r ascending through L1/L2-sized blocks; the tile stays in this buffer throughout
           const float* panel = packed.data() + p * cn * P;
-          for (int64_t r0 = 0; r0 < cn; r0 += kRC)
-            kernel(panel + r0 * P, strip.data() + r0 * MR, std::min(kRC, cn - r0), tile);
+          for (int64_t r0 = 0; r0 < cn; r0 += kRC) kernel(panel + r0 * P, strip, r0, std::min(kRC, cn - r0), tile);
           store_tile(C, ldc, m0, mn, f0, nf, P, tile);
         }
       }

@@ -1,7 +1,9 @@
+// The LoRA low-rank path, with its matrix products on the shared GEMM.
 #include <algorithm>
 #include <vector>
 
 #include "../rng.hpp"
+#include "gemm.hpp"
 #include "layers.hpp"
 
 namespace flk::cpu {
@@ -20,19 +22,20 @@ const float* dropped_input(ThreadPool& pool, const float* x, int64_t T, int64_t 
   return buf.data();
 }
 
+GemmB f32(const float* p, int64_t stride_f, int64_t stride_r) { return GemmB{DType::F32, p, stride_f, stride_r}; }
+
 }  // namespace
 
 void lora_forward(ThreadPool& pool, const float* x, int64_t T, int64_t in, int64_t out, const LoraView& lv, float* u, float* y) {
   std::vector<float> buf;
   const float* xd = dropped_input(pool, x, T, in, lv, buf);
   const int64_t r = lv.r;
-  pool.parallel_for(T, 4, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      float* ut = u + t * r;
-      for (int64_t j = 0; j < r; ++j) ut[j] = dot(xd + t * in, lv.A + j * in, in);
-      float* yt = y + t * out;
-      for (int64_t o = 0; o < out; ++o) yt[o] += lv.scale * dot(ut, lv.B + o * r, r);
-    }
+  gemm(pool, T, r, in, xd, in, 1, f32(lv.A, in, 1), u, r, false);  // u = drop(x) Aᵀ
+  std::vector<float> ub(static_cast<size_t>(T * out));
+  gemm(pool, T, out, r, u, r, 1, f32(lv.B, r, 1), ub.data(), out, false);  // u Bᵀ
+  const float s = lv.scale;
+  pool.parallel_for(T * out, 1 << 14, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) y[i] += ub[i] * s;  // PEFT: result + lora_B(lora_A(x)) * scaling
   });
 }
 
@@ -40,73 +43,31 @@ void lora_backward(ThreadPool& pool, const float* dy, const float* x, int64_t T,
                    const float* u, float* gA, float* gB, float* dx) {
   const int64_t r = lv.r;
   const float s = lv.scale;
-  // du [T, r] = s · dy B
+  // dz = s · dy is the gradient of z = u Bᵀ
+  std::vector<float> dz(static_cast<size_t>(T * out));
+  pool.parallel_for(T * out, 1 << 14, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) dz[i] = dy[i] * s;
+  });
+  // gB [out, r] += dzᵀ u   (reduction over tokens)
+  gemm(pool, out, r, T, dz.data(), 1, out, f32(u, 1, r), gB, r, true);
+  // du [T, r] = dz B
   std::vector<float> du(static_cast<size_t>(T * r));
-  pool.parallel_for(T, 4, [&](int64_t t0, int64_t t1) {
-    std::vector<float> acc(static_cast<size_t>(r));
-    for (int64_t t = t0; t < t1; ++t) {
-      std::fill(acc.begin(), acc.end(), 0.0f);
-      for (int64_t o = 0; o < out; ++o) {
-        const float g = dy[t * out + o];
-        const float* b = lv.B + o * r;
-        for (int64_t j = 0; j < r; ++j) acc[j] += g * b[j];
-      }
-      for (int64_t j = 0; j < r; ++j) du[t * r + j] = s * acc[j];
-    }
-  });
-  // gB [out, r] += s · dyᵀ u   (sum over tokens in order)
-  pool.parallel_for(out, 8, [&](int64_t o0, int64_t o1) {
-    std::vector<float> acc(static_cast<size_t>(r));
-    for (int64_t o = o0; o < o1; ++o) {
-      std::fill(acc.begin(), acc.end(), 0.0f);
-      for (int64_t t = 0; t < T; ++t) {
-        const float g = dy[t * out + o];
-        const float* ut = u + t * r;
-        for (int64_t j = 0; j < r; ++j) acc[j] += g * ut[j];
-      }
-      float* gb = gB + o * r;
-      for (int64_t j = 0; j < r; ++j) gb[j] += s * acc[j];
-    }
-  });
+  gemm(pool, T, r, out, dz.data(), out, 1, f32(lv.B, 1, r), du.data(), r, false);
   // gA [r, in] += duᵀ drop(x)
   std::vector<float> buf;
   const float* xd = dropped_input(pool, x, T, in, lv, buf);
-  constexpr int64_t kTile = 64;
-  pool.parallel_for((in + kTile - 1) / kTile, 1, [&](int64_t b0, int64_t b1) {
-    std::vector<float> acc(static_cast<size_t>(r * kTile));
-    for (int64_t blk = b0; blk < b1; ++blk) {
-      const int64_t i0 = blk * kTile, n = std::min(in, i0 + kTile) - i0;
-      std::fill(acc.begin(), acc.end(), 0.0f);
-      for (int64_t t = 0; t < T; ++t) {
-        const float* xt = xd + t * in + i0;
-        for (int64_t j = 0; j < r; ++j) {
-          const float g = du[t * r + j];
-          float* a = acc.data() + j * kTile;
-          for (int64_t i = 0; i < n; ++i) a[i] += g * xt[i];
-        }
-      }
-      for (int64_t j = 0; j < r; ++j)
-        for (int64_t i = 0; i < n; ++i) gA[j * in + i0 + i] += acc[j * kTile + i];
-    }
-  });
-  // dx [T, in] += drop'(du A)
+  gemm(pool, r, in, T, du.data(), 1, r, f32(xd, 1, in), gA, in, true);
   if (dx == nullptr) return;
+  // dx [T, in] += drop'(du A)
+  std::vector<float> dxd(static_cast<size_t>(T * in));
+  gemm(pool, T, in, r, du.data(), r, 1, f32(lv.A, 1, in), dxd.data(), in, false);
   const float keep_scale = lv.dropout > 0.0f ? 1.0f / (1.0f - lv.dropout) : 1.0f;
   pool.parallel_for(T, 4, [&](int64_t t0, int64_t t1) {
-    std::vector<float> acc(static_cast<size_t>(in));
-    for (int64_t t = t0; t < t1; ++t) {
-      std::fill(acc.begin(), acc.end(), 0.0f);
-      for (int64_t j = 0; j < r; ++j) {
-        const float g = du[t * r + j];
-        const float* a = lv.A + j * in;
-        for (int64_t i = 0; i < in; ++i) acc[i] += g * a[i];
-      }
-      float* d = dx + t * in;
+    for (int64_t i = t0 * in; i < t1 * in; ++i) {
       if (lv.dropout > 0.0f) {
-        for (int64_t i = 0; i < in; ++i)
-          if (uniform_at(lv.dropout_key, static_cast<uint64_t>(t * in + i)) >= lv.dropout) d[i] += acc[i] * keep_scale;
+        if (uniform_at(lv.dropout_key, static_cast<uint64_t>(i)) >= lv.dropout) dx[i] += dxd[i] * keep_scale;
       } else {
-        for (int64_t i = 0; i < in; ++i) d[i] += acc[i];
+        dx[i] += dxd[i];
       }
     }
   });
