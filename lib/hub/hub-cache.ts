@@ -118,10 +118,12 @@ export class HubCache {
       if (cached.size > maxBytes) throw tooLarge(cached.size, maxBytes, ctx)
       return cached
     }
-    const remote = await withRetry((s) => this.hub.fileInfo(repo, ctx.sha, ctx.path, s), this.#retryOptions(ctx, signal))
+    // One deadline covers the file info and the body together.
+    const deadline = AbortSignal.timeout(this.#policy.deadlineMs)
+    const remote = await withRetry((s) => this.hub.fileInfo(repo, ctx.sha, ctx.path, s), this.#retryOptions(ctx, signal, deadline))
     if (remote.path !== ctx.path) throw new HubProtocolError('hub described a different file than the one asked for', ctx)
     if (remote.size > maxBytes) throw tooLarge(remote.size, maxBytes, ctx)
-    return this.#materialize(repo, paths, remote, ctx, signal)
+    return this.#materialize(repo, paths, remote, ctx, signal, deadline)
   }
 
   /** Downloads the files of a repo at a pinned commit into its HF-layout snapshot folder, reusing what is there. */
@@ -161,7 +163,7 @@ export class HubCache {
   }
 
   /** Puts the described file into the cache: reuses a matching copy on disk, else downloads it once. */
-  #materialize(repo: RepoRef, paths: RepoCachePaths, remote: RemoteFile, ctx: FileCtx, signal?: AbortSignal): Promise<CachedFile> {
+  #materialize(repo: RepoRef, paths: RepoCachePaths, remote: RemoteFile, ctx: FileCtx, signal?: AbortSignal, deadline?: AbortSignal): Promise<CachedFile> {
     const key = `${repoLabel(repo)}\n${ctx.sha}\n${ctx.path}`
     return this.#shared(this.#bodies, key, async () => {
       const id = blobId(remote)
@@ -177,7 +179,7 @@ export class HubCache {
           this.#log.info({ repo: ctx.repo, sha: ctx.sha, path: ctx.path, size: remote.size }, 'downloading hub file')
           sha256 = await withRetry(
             (s) => streamBlob({ hub: this.hub, repo, sha: ctx.sha, remote, blobsDir: paths.blobsDir, blobPath, stallTimeoutMs: this.#stallTimeoutMs, signal: s, ctx }),
-            this.#retryOptions(ctx, signal),
+            this.#retryOptions(ctx, signal, deadline),
           )
         }
         await linkSnapshotEntry(paths, ctx.path, blobPath, ctx)
@@ -187,11 +189,12 @@ export class HubCache {
     })
   }
 
-  #retryOptions(ctx: HubErrorContext, signal?: AbortSignal) {
+  #retryOptions(ctx: HubErrorContext, signal?: AbortSignal, deadline?: AbortSignal) {
     return {
       policy: this.#policy,
       ctx,
       ...(signal ? { signal } : {}),
+      ...(deadline ? { deadline } : {}),
       onRetry: (err: Error, attempt: number) =>
         this.#log.warn({ repo: ctx.repo, sha: ctx.sha, path: ctx.path, attempt, code: (err as { code?: string }).code, err: err.message }, 'hub request failed; retrying'),
     }

@@ -5,7 +5,7 @@
  */
 import pRetry from 'p-retry'
 
-import { CancelledError } from '../errors.js'
+import { CancelledError, FlockError } from '../errors.js'
 import {
   type HubErrorContext,
   HubNetworkError,
@@ -42,6 +42,8 @@ export interface RetryOptions {
   /** Names the operation in the deadline error. */
   ctx: HubErrorContext
   signal?: AbortSignal
+  /** A deadline shared with other calls (one download = its file info + its body); else `policy.deadlineMs` from now. */
+  deadline?: AbortSignal
   /** Narrows which retryable failures are retried (a commit retries only 429). */
   retryIf?: (err: Error) => boolean
   onRetry?: (err: Error, attempt: number) => void
@@ -49,7 +51,7 @@ export interface RetryOptions {
 
 export async function withRetry<T>(op: (signal: AbortSignal, attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   const { policy, signal: caller } = options
-  const deadline = AbortSignal.timeout(policy.deadlineMs)
+  const deadline = options.deadline ?? AbortSignal.timeout(policy.deadlineMs)
   const signal = caller ? AbortSignal.any([caller, deadline]) : deadline
   let last: Error | undefined
   try {
@@ -70,7 +72,7 @@ export async function withRetry<T>(op: (signal: AbortSignal, attempt: number) =>
     })
   } catch (err) {
     if (caller?.aborted) {
-      throw caller.reason instanceof Error ? caller.reason : new CancelledError('E_CANCELLED', 'hub operation cancelled')
+      throw caller.reason instanceof FlockError ? caller.reason : new CancelledError('E_CANCELLED', 'hub operation cancelled')
     }
     if (deadline.aborted) {
       const code = (last as { code?: string } | undefined)?.code

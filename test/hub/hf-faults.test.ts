@@ -125,6 +125,17 @@ t.test('a stalled body times out, is retried, and gives up with a timeout error'
   t.same(leftovers(fx.cacheDir), [], 'no partial file is left')
 })
 
+t.test('a caller abort cancels a download in flight and leaves nothing behind', async (t) => {
+  const fx = await setup(t)
+  fx.server.fault('resolve', { kind: 'stall' }, 10)
+  const controller = new AbortController()
+  const pending = fx.cache.downloadFile({ repo, sha: fx.sha, path: 'small.jsonl', maxBytes: 1 << 20, signal: controller.signal })
+  while (fx.server.count('resolve') === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+  controller.abort()
+  await t.rejects(pending, { name: 'CancelledError', code: 'E_CANCELLED' })
+  t.same(leftovers(fx.cacheDir), [])
+})
+
 t.test('the overall deadline ends the retries', async (t) => {
   const fx = await startHubFixture({ cache: { retry: { retries: 1000, minDelayMs: 10, maxDelayMs: 20, deadlineMs: 400 } } })
   t.teardown(() => fx.server.close())
