@@ -4,7 +4,8 @@
  *
  *   <cacheDir>/<type>s--<namespace>--<name>/blobs/<sha256 or git blob id>
  *   <cacheDir>/<type>s--<namespace>--<name>/snapshots/<commit sha>/<path>  -> ../../blobs/<id>
- *   <cacheDir>/<type>s--<namespace>--<name>/refs/                          (branch refs; none for pinned shas)
+ *
+ * (HF tools add `refs/<branch>` only when they resolve a branch; pinned shas need none.)
  *
  * Our own bookkeeping sits beside them in `.flock/<commit sha>/` (HF tools ignore it):
  * one record per file (size, sha256, blob id) and the repo's file listing at that commit.
@@ -26,7 +27,6 @@ export function defaultHubCacheDir(): string {
 export interface RepoCachePaths {
   readonly repoDir: string
   readonly blobsDir: string
-  readonly refsDir: string
   readonly snapshotDir: string
   readonly flockDir: string
 }
@@ -36,7 +36,6 @@ export function repoCachePaths(cacheDir: string, repo: RepoRef, sha: string): Re
   return {
     repoDir,
     blobsDir: join(repoDir, 'blobs'),
-    refsDir: join(repoDir, 'refs'),
     snapshotDir: join(repoDir, 'snapshots', sha),
     flockDir: join(repoDir, '.flock', sha),
   }

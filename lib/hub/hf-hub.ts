@@ -64,7 +64,7 @@ export class HfHub implements Hub {
 
   async ensureRepo(repo: RepoRef, options: { private?: boolean; signal?: AbortSignal } = {}): Promise<boolean> {
     const ctx = { repo: repoLabel(repo) }
-    if (!this.#token) throw new HubAuthError('creating a repo needs an HF token (HF_TOKEN, .env or --hf-token)', ctx)
+    if (!this.#token) throw new HubAuthError('creating a repo needs an HF token (HF_TOKEN, a .env file or the token option)', ctx)
     try {
       await createRepo({
         repo: { type: repo.type, name: repo.name },
@@ -74,6 +74,7 @@ export class HfHub implements Hub {
       })
       return true
     } catch (err) {
+      if (options.signal?.aborted) throw options.signal.reason
       const typed = toHubError(err, ctx, this.#secrets())
       // The hub answers 409 Conflict when the repo already exists.
       if ((typed as { status?: number }).status === 409) return false
@@ -83,7 +84,7 @@ export class HfHub implements Hub {
 
   async commitFiles(repo: RepoRef, files: readonly CommitFile[], message: string, signal?: AbortSignal): Promise<string> {
     const ctx = { repo: repoLabel(repo) }
-    if (!this.#token) throw new HubAuthError('committing needs an HF token (HF_TOKEN, .env or --hf-token)', ctx)
+    if (!this.#token) throw new HubAuthError('committing needs an HF token (HF_TOKEN, a .env file or the token option)', ctx)
     for (const file of files) assertSafeRepoPath(file.path, ctx)
     let out
     try {

@@ -143,12 +143,19 @@ export class HubCache {
     }
     const files: CachedFile[] = new Array(selected.length)
     let next = 0
+    let failed = false
     const worker = async (): Promise<void> => {
-      while (next < selected.length) {
+      // After one file fails, the other workers finish their current file and stop.
+      while (!failed && next < selected.length) {
         const index = next++
         const remote = selected[index] as RemoteFile
         const fileCtx = { ...snapshotCtx, path: remote.path }
-        files[index] = (await this.#fromRecord(repo, paths, fileCtx)) ?? (await this.#materialize(repo, paths, remote, fileCtx, options.signal))
+        try {
+          files[index] = (await this.#fromRecord(repo, paths, fileCtx)) ?? (await this.#materialize(repo, paths, remote, fileCtx, options.signal))
+        } catch (err) {
+          failed = true
+          throw err
+        }
       }
     }
     await Promise.all(Array.from({ length: Math.min(this.#concurrency, selected.length) }, worker))

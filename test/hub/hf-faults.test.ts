@@ -93,12 +93,13 @@ t.test('500 then success: retried after backoff', async (t) => {
   // The commit of a publish is retried on 429 only; ensureRepo on any 5xx.
   fx.server.fault('create', { kind: 'status', status: 502 })
   fx.server.fault('commit', { kind: 'status', status: 429 })
-  const published = await publishDataset(fx.hub, { repo, content: 'more\n', pathInRepo: 'more.jsonl' })
+  const fast = { retries: 3, minDelayMs: 5, maxDelayMs: 20, deadlineMs: 10_000 }
+  const published = await publishDataset(fx.hub, { repo, content: 'more\n', pathInRepo: 'more.jsonl', retry: fast })
   t.equal(fx.server.count('create'), 2)
   t.equal(fx.server.count('commit'), 2)
   t.equal(fx.server.content('dataset', REPO, published.sha, 'more.jsonl')?.toString(), 'more\n')
   fx.server.fault('commit', { kind: 'status', status: 500 })
-  await t.rejects(publishDataset(fx.hub, { repo, content: 'again\n', pathInRepo: 'again.jsonl' }), { code: 'E_HUB_SERVER', status: 500 })
+  await t.rejects(publishDataset(fx.hub, { repo, content: 'again\n', pathInRepo: 'again.jsonl', retry: fast }), { code: 'E_HUB_SERVER', status: 500 })
   t.equal(fx.server.count('commit'), 3, 'a commit that failed with 5xx may have landed: not retried')
 })
 
