@@ -17,6 +17,10 @@ import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
+import { entryFor, sha256Hex, type StoredFile, type TreeEntry } from './fake-hf-entries.js'
+
+export { gitBlobOid, sha256Hex, type TreeEntry } from './fake-hf-entries.js'
+
 export type Route = 'create' | 'preupload' | 'lfs-batch' | 'lfs-upload' | 'commit' | 'paths-info' | 'tree' | 'resolve' | 'cdn'
 
 export type Fault =
@@ -26,24 +30,11 @@ export type Fault =
   | { kind: 'swap' } // same length, different bytes
   | { kind: 'reset' } // the socket closes before any response
 
-interface StoredFile {
-  content: Buffer
-  lfs: boolean
-}
-
 interface FakeRepo {
   type: 'model' | 'dataset'
   name: string
   commits: Map<string, Map<string, StoredFile>>
   head: string | null
-}
-
-export interface TreeEntry {
-  type: 'file' | 'directory'
-  path: string
-  size: number
-  oid: string
-  lfs?: { oid: string; size: number; pointerSize: number }
 }
 
 export interface RecordedRequest {
@@ -62,26 +53,6 @@ export interface FakeHubOptions {
   treePageSize?: number
   /** Error bodies repeat the request's Authorization header and URL, as a careless server might. */
   echoCredentials?: boolean
-}
-
-export const sha256Hex = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex')
-export const gitBlobOid = (data: Buffer): string =>
-  createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex')
-
-function lfsPointer(content: Buffer): Buffer {
-  return Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha256Hex(content)}\nsize ${content.length}\n`)
-}
-
-function entryFor(path: string, file: StoredFile): TreeEntry {
-  if (!file.lfs) return { type: 'file', path, size: file.content.length, oid: gitBlobOid(file.content) }
-  const pointer = lfsPointer(file.content)
-  return {
-    type: 'file',
-    path,
-    size: file.content.length,
-    oid: gitBlobOid(pointer),
-    lfs: { oid: sha256Hex(file.content), size: file.content.length, pointerSize: pointer.length },
-  }
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
