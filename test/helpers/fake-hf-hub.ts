@@ -365,7 +365,8 @@ export class FakeHfHub {
       return
     }
     if (fault?.kind === 'truncate') {
-      res.write(half, () => res.socket?.destroy())
+      // FIN, not RST: the client gets every byte sent, then a premature end of the body.
+      res.write(half, () => res.socket?.end())
       return
     }
     if (fault?.kind === 'swap') {

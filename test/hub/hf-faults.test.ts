@@ -157,7 +157,8 @@ t.test('a truncated body is detected, retried, and reported when it persists', a
   fx.server.fault('resolve', { kind: 'truncate' }, 10)
   const err = await fx.cache.downloadFile({ repo, sha: fx.sha, path: 'large.jsonl', maxBytes: 1 << 20 }).catch((e: unknown) => e)
   t.type(err, HubTruncatedError)
-  t.match((err as Error).message, new RegExp(`after ${Math.floor(large.length / 2)} of ${large.length} bytes`))
+  // How many of the bytes sent reach us before fetch reports the early end varies; the total does not.
+  t.match((err as Error).message, new RegExp(`after \\d+ of ${large.length} bytes`))
   t.same(leftovers(fx.cacheDir), [])
 })
 
