@@ -13,11 +13,11 @@
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 
-import { getHFHubCachePath, getRepoFolderName } from '@huggingface/hub'
+import { getHFHubCachePath } from '@huggingface/hub'
 
 import { HubProtocolError } from './errors.js'
 import type { RemoteFile } from './hub.js'
-import type { RepoRef } from './repo-id.js'
+import { repoFolderName, type RepoRef } from './repo-id.js'
 
 /** $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub (as HF tools resolve it). */
 export function defaultHubCacheDir(): string {
@@ -32,7 +32,7 @@ export interface RepoCachePaths {
 }
 
 export function repoCachePaths(cacheDir: string, repo: RepoRef, sha: string): RepoCachePaths {
-  const repoDir = join(cacheDir, getRepoFolderName({ type: repo.type, name: repo.name }))
+  const repoDir = join(cacheDir, repoFolderName(repo))
   return {
     repoDir,
     blobsDir: join(repoDir, 'blobs'),

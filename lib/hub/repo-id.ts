@@ -2,6 +2,8 @@
  * Repo references. Repo ids come from chain commitments (untrusted) and become cache folder
  * names, so they are checked against the hub's own naming rules before anything else.
  */
+import { getRepoFolderName } from '@huggingface/hub'
+
 import { HubRepoIdError } from './errors.js'
 
 export type RepoType = 'dataset' | 'model'
@@ -39,5 +41,5 @@ export function repoLabel(repo: RepoRef): string {
 
 /** The folder name of a repo in the standard HF cache: `models--org--name`, `datasets--org--name`. */
 export function repoFolderName(repo: RepoRef): string {
-  return [`${repo.type}s`, ...repo.name.split('/')].join('--')
+  return getRepoFolderName({ type: repo.type, name: repo.name })
 }
