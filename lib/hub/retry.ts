@@ -64,7 +64,8 @@ export async function withRetry<T>(op: (signal: AbortSignal, attempt: number) =>
       maxRetryTime: policy.deadlineMs,
       signal,
       shouldRetry: ({ error, attemptNumber }) => {
-        last = error
+        // An attempt cut short by the deadline or the caller says nothing about the hub.
+        if (!signal.aborted) last = error
         const retry = isRetryable(error) && (options.retryIf?.(error) ?? true)
         if (retry) options.onRetry?.(error, attemptNumber)
         return retry
@@ -75,7 +76,7 @@ export async function withRetry<T>(op: (signal: AbortSignal, attempt: number) =>
       throw caller.reason instanceof FlockError ? caller.reason : new CancelledError('E_CANCELLED', 'hub operation cancelled')
     }
     if (deadline.aborted) {
-      const code = (last as { code?: string } | undefined)?.code
+      const code = last instanceof FlockError ? last.code : undefined
       throw new HubTimeoutError(
         `gave up at the ${policy.deadlineMs} ms deadline${code ? ` (last failure ${code})` : ''}`,
         options.ctx,
