@@ -64,18 +64,26 @@ export function resolveDatasetLimits(limits: Partial<DatasetLimits> = {}): Datas
   return r.data
 }
 
-interface Record_ {
+interface SourceRecord {
   number: number
   /** the parsed JSON value, or undefined when the line is unusable (problems already reported) */
   value: unknown
   bytes: number
 }
 
-async function* textRecords(chunks: AsyncIterable<Uint8Array | string>, limits: DatasetLimits, issues: IssueList): AsyncGenerator<Record_> {
-  for await (const line of splitLines(chunks, limits.maxLineBytes)) {
+async function* textRecords(chunks: AsyncIterable<Uint8Array | string>, limits: DatasetLimits, issues: IssueList): AsyncGenerator<SourceRecord> {
+  for await (const line of splitLines(chunks, limits.maxLineBytes, limits.maxBytes)) {
     const bytes = line.byteLength + (line.terminated ? 1 : 0)
+    if (line.number > limits.maxRows) {
+      issues.add(line.number, null, 'E_TOO_MANY_ROWS', `more than the limit of ${limits.maxRows} rows`)
+      return
+    }
+    if (line.overLimit) {
+      issues.add(line.number, null, 'E_TOO_LARGE', `the dataset is larger than the limit of ${limits.maxBytes} bytes`)
+      return
+    }
     if (line.tooLong) {
-      issues.add(line.number, null, 'E_LINE_TOO_LONG', `line is ${line.byteLength} bytes or more, longer than the limit of ${limits.maxLineBytes}`)
+      issues.add(line.number, null, 'E_LINE_TOO_LONG', `line is ${line.byteLength} bytes, longer than the limit of ${limits.maxLineBytes}`)
       yield { number: line.number, value: undefined, bytes }
       continue
     }
@@ -85,8 +93,14 @@ async function* textRecords(chunks: AsyncIterable<Uint8Array | string>, limits: 
   }
 }
 
-async function* arrayRecords(rows: readonly unknown[]): AsyncGenerator<Record_> {
-  for (let i = 0; i < rows.length; i++) yield { number: i + 1, value: rows[i], bytes: 0 }
+async function* arrayRecords(rows: readonly unknown[], limits: DatasetLimits, issues: IssueList): AsyncGenerator<SourceRecord> {
+  for (let i = 0; i < rows.length; i++) {
+    if (i >= limits.maxRows) {
+      issues.add(i + 1, null, 'E_TOO_MANY_ROWS', `more than the limit of ${limits.maxRows} rows`)
+      return
+    }
+    yield { number: i + 1, value: rows[i], bytes: 0 }
+  }
 }
 
 async function* fileChunks(path: string, limits: DatasetLimits, issues: IssueList): AsyncGenerator<Uint8Array> {
@@ -98,11 +112,11 @@ async function* fileChunks(path: string, limits: DatasetLimits, issues: IssueLis
   yield* createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>
 }
 
-function records(source: DatasetSource, limits: DatasetLimits, issues: IssueList): AsyncGenerator<Record_> {
+function records(source: DatasetSource, limits: DatasetLimits, issues: IssueList): AsyncGenerator<SourceRecord> {
   if (source === null || typeof source !== 'object') throw new InvalidArgumentError('dataset source: expected { path } | { jsonl } | { stream } | { rows }')
   if ('rows' in source) {
     if (!Array.isArray(source.rows)) throw new InvalidArgumentError('dataset source: rows must be an array')
-    return arrayRecords(source.rows)
+    return arrayRecords(source.rows, limits, issues)
   }
   if ('path' in source) {
     if (typeof source.path !== 'string' || source.path === '') throw new InvalidArgumentError('dataset source: path must be a non-empty string')
@@ -164,14 +178,6 @@ async function scan(source: DatasetSource, options: ReadDatasetOptions, keep: Re
       }
       rowCount = rec.number
       bytes += rec.bytes
-      if (rec.number > limits.maxRows) {
-        issues.add(rec.number, null, 'E_TOO_MANY_ROWS', `more than the limit of ${limits.maxRows} rows`)
-        break
-      }
-      if (bytes > limits.maxBytes) {
-        issues.add(rec.number, null, 'E_TOO_LARGE', `the dataset is larger than the limit of ${limits.maxBytes} bytes`)
-        break
-      }
       if (rec.value === undefined) continue
       const row = checkRow(rec.value, limits, (field, code, detail) => issues.add(rec.number, field, code, detail))
       if (!row) continue

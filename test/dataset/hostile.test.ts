@@ -52,7 +52,7 @@ t.test('a huge line is skipped without being kept, and reading goes on', async (
   }
   const issues = await issuesOf({ stream: stream() }, { limits: { maxLineBytes: 1024 * 1024 } })
   t.same(issues.map((i) => [i.line, i.code]), [[2, 'E_LINE_TOO_LONG'], [4, 'E_NOT_OBJECT']])
-  t.match(issues[0]!.message, /^line 2: line is \d+ bytes or more, longer than the limit of 1048576/)
+  t.match(issues[0]!.message, /^line 2: line is 4194325 bytes, longer than the limit of 1048576/)
 })
 
 t.test('deep nesting names the line and the path where it goes too deep', async (t) => {
@@ -205,6 +205,20 @@ t.test('too many bytes: a file is refused from its size, a stream where it cross
   const f = await issuesOf({ path: p }, { limits: { maxBytes: 100, maxLineBytes: 100 } })
   t.same(f.map((i) => [i.line, i.code]), [[0, 'E_TOO_LARGE']])
   t.match(f[0]!.message, /big\.jsonl is \d+ bytes, larger than the limit of 100/)
+})
+
+t.test('an endless stream stops at the byte limit', async (t) => {
+  let pulled = 0
+  async function* endless() {
+    yield good + '\n' + good + '\n{"conversations": "'
+    for (;;) {
+      pulled++
+      yield 'y'.repeat(64 * 1024)
+    }
+  }
+  const issues = await issuesOf({ stream: endless() }, { limits: { maxBytes: 2 * 1024 * 1024, maxLineBytes: 1024 * 1024 } })
+  t.same(issues.map((i) => i.message), ['line 3: the dataset is larger than the limit of 2097152 bytes'])
+  t.ok(pulled <= 33, `stopped after ${pulled} chunks`)
 })
 
 t.test('an unreadable file is an issue, not a crash', async (t) => {
