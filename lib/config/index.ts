@@ -1,0 +1,3 @@
+export * from './schema.js'
+export { defaultCompetitionConfig } from './defaults.js'
+export * from './load.js'

@@ -1,0 +1,6 @@
+export { ChatTokenizer, loadChatTokenizer } from './chat-tokenizer.js'
+export type { ChatTokenizerOptions, TokenizedRow, TokenizeOptions, TokenizedRows, SpecialTokenIds } from './chat-tokenizer.js'
+export { CHATML_TEMPLATE, ChatTemplate } from './chat-template.js'
+export type { RenderedChat, TemplateMessage } from './chat-template.js'
+export { TokenizerError, ChatTemplateError } from './errors.js'
+export type { SpecialTokens, TemplateSource } from './model-files.js'
