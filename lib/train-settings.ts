@@ -8,20 +8,20 @@ export const LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj'
 export type LoraTarget = (typeof LORA_TARGETS)[number]
 
 export interface LoraSettings {
-  rank: number
+  r: number
   alpha: number
   dropout: number
   /** Modules to adapt, or 'all-linear' (all seven; lm_head excluded, as PEFT). */
-  targets: LoraTarget[] | 'all-linear'
+  targetModules: LoraTarget[] | 'all-linear'
   /** Scale alpha/sqrt(r) instead of alpha/r. */
-  rslora: boolean
+  useRslora: boolean
   /** Init of A: PEFT's default kaiming-uniform, or N(0, 1/r²). B starts at zero either way. */
   init: 'kaiming' | 'gaussian'
 }
 
 export interface TrainingSettings {
-  lr: number
-  schedule: 'linear' | 'cosine' | 'constant'
+  learningRate: number
+  lrSchedule: 'linear' | 'cosine' | 'constant'
   /** Linear warmup steps; when 0, warmupRatio · total steps (rounded up) is used. */
   warmupSteps: number
   warmupRatio: number
@@ -30,7 +30,7 @@ export interface TrainingSettings {
   maxSteps: number
   /** Sequences per micro-batch (packed without cross-attention). */
   microBatchSize: number
-  gradAccum: number
+  gradAccumSteps: number
   /** 0 disables clipping. */
   maxGradNorm: number
   adamBeta1: number
@@ -45,23 +45,23 @@ export interface TrainingSettings {
 
 /** The live FLock validator's settings (shared/reference/peft-lora.md). */
 export const DEFAULT_LORA: Readonly<LoraSettings> = Object.freeze({
-  rank: 16,
+  r: 16,
   alpha: 32,
   dropout: 0.1,
-  targets: 'all-linear',
-  rslora: false,
+  targetModules: 'all-linear',
+  useRslora: false,
   init: 'kaiming',
 })
 
 export const DEFAULT_TRAINING: Readonly<TrainingSettings> = Object.freeze({
-  lr: 2e-4,
-  schedule: 'linear',
+  learningRate: 2e-4,
+  lrSchedule: 'linear',
   warmupSteps: 5,
   warmupRatio: 0,
   epochs: 2,
   maxSteps: 0,
   microBatchSize: 1,
-  gradAccum: 8,
+  gradAccumSteps: 8,
   maxGradNorm: 1.0,
   adamBeta1: 0.9,
   adamBeta2: 0.999,
@@ -81,15 +81,16 @@ const isNum = (v: unknown) => typeof v === 'number' && Number.isFinite(v)
 export function resolveLora(partial: Partial<LoraSettings> = {}, where = 'lora'): LoraSettings {
   const s = { ...DEFAULT_LORA, ...partial } as LoraSettings
   for (const key of Object.keys(partial)) check(key in DEFAULT_LORA, `${where}.${key}`, 'unknown setting', key)
-  check(isInt(s.rank, 1, 4096), `${where}.rank`, 'must be an integer in [1, 4096]', s.rank)
+  check(isInt(s.r, 1, 4096), `${where}.r`, 'must be an integer in [1, 4096]', s.r)
   check(isNum(s.alpha) && s.alpha > 0, `${where}.alpha`, 'must be a positive number', s.alpha)
   check(isNum(s.dropout) && s.dropout >= 0 && s.dropout < 1, `${where}.dropout`, 'must be in [0, 1)', s.dropout)
-  check(typeof s.rslora === 'boolean', `${where}.rslora`, 'must be a boolean', s.rslora)
+  check(typeof s.useRslora === 'boolean', `${where}.useRslora`, 'must be a boolean', s.useRslora)
   check(s.init === 'kaiming' || s.init === 'gaussian', `${where}.init`, "must be 'kaiming' or 'gaussian'", s.init)
-  if (s.targets !== 'all-linear') {
-    check(Array.isArray(s.targets) && s.targets.length > 0, `${where}.targets`, "must be 'all-linear' or a non-empty list", s.targets)
-    for (const t of s.targets) check((LORA_TARGETS as readonly string[]).includes(t), `${where}.targets`, `unknown module (known: ${LORA_TARGETS.join(', ')})`, t)
-    check(new Set(s.targets).size === s.targets.length, `${where}.targets`, 'lists a module twice', s.targets)
+  if (s.targetModules !== 'all-linear') {
+    const t = s.targetModules
+    check(Array.isArray(t) && t.length > 0, `${where}.targetModules`, "must be 'all-linear' or a non-empty list", t)
+    for (const m of t) check((LORA_TARGETS as readonly string[]).includes(m), `${where}.targetModules`, `unknown module (known: ${LORA_TARGETS.join(', ')})`, m)
+    check(new Set(t).size === t.length, `${where}.targetModules`, 'lists a module twice', t)
   }
   return s
 }
@@ -97,14 +98,14 @@ export function resolveLora(partial: Partial<LoraSettings> = {}, where = 'lora')
 export function resolveTraining(partial: Partial<TrainingSettings> = {}, where = 'training'): TrainingSettings {
   const s = { ...DEFAULT_TRAINING, ...partial } as TrainingSettings
   for (const key of Object.keys(partial)) check(key in DEFAULT_TRAINING, `${where}.${key}`, 'unknown setting', key)
-  check(isNum(s.lr) && s.lr > 0, `${where}.lr`, 'must be a positive number', s.lr)
-  check(['linear', 'cosine', 'constant'].includes(s.schedule), `${where}.schedule`, "must be 'linear', 'cosine' or 'constant'", s.schedule)
+  check(isNum(s.learningRate) && s.learningRate > 0, `${where}.learningRate`, 'must be a positive number', s.learningRate)
+  check(['linear', 'cosine', 'constant'].includes(s.lrSchedule), `${where}.lrSchedule`, "must be 'linear', 'cosine' or 'constant'", s.lrSchedule)
   check(isInt(s.warmupSteps, 0), `${where}.warmupSteps`, 'must be a non-negative integer', s.warmupSteps)
   check(isNum(s.warmupRatio) && s.warmupRatio >= 0 && s.warmupRatio <= 1, `${where}.warmupRatio`, 'must be in [0, 1]', s.warmupRatio)
   check(isInt(s.epochs, 1, 10_000), `${where}.epochs`, 'must be an integer in [1, 10000]', s.epochs)
   check(isInt(s.maxSteps, 0), `${where}.maxSteps`, 'must be a non-negative integer', s.maxSteps)
   check(isInt(s.microBatchSize, 1, 65_536), `${where}.microBatchSize`, 'must be a positive integer', s.microBatchSize)
-  check(isInt(s.gradAccum, 1, 65_536), `${where}.gradAccum`, 'must be a positive integer', s.gradAccum)
+  check(isInt(s.gradAccumSteps, 1, 65_536), `${where}.gradAccumSteps`, 'must be a positive integer', s.gradAccumSteps)
   check(isNum(s.maxGradNorm) && s.maxGradNorm >= 0, `${where}.maxGradNorm`, 'must be >= 0', s.maxGradNorm)
   check(isNum(s.adamBeta1) && s.adamBeta1 >= 0 && s.adamBeta1 < 1, `${where}.adamBeta1`, 'must be in [0, 1)', s.adamBeta1)
   check(isNum(s.adamBeta2) && s.adamBeta2 >= 0 && s.adamBeta2 < 1, `${where}.adamBeta2`, 'must be in [0, 1)', s.adamBeta2)
@@ -115,7 +116,7 @@ export function resolveTraining(partial: Partial<TrainingSettings> = {}, where =
   return s
 }
 
-export function targetMask(targets: LoraSettings['targets']): number {
+export function targetMask(targets: LoraSettings['targetModules']): number {
   const list: readonly LoraTarget[] = targets === 'all-linear' ? LORA_TARGETS : targets
   let mask = 0
   for (const t of list) mask |= 1 << LORA_TARGETS.indexOf(t)

@@ -16,8 +16,8 @@ const evalSet = randomSequences(6, 256, 2)
 const base: TrainAndEvaluateOptions = {
   train,
   eval: evalSet,
-  lora: { rank: 4, alpha: 8, dropout: 0.1 },
-  training: { lr: 1e-3, warmupSteps: 2, epochs: 2, microBatchSize: 2, gradAccum: 2 },
+  lora: { r: 4, alpha: 8, dropout: 0.1 },
+  training: { learningRate: 1e-3, warmupSteps: 2, epochs: 2, microBatchSize: 2, gradAccumSteps: 2 },
   seed: 42,
 }
 
@@ -45,7 +45,7 @@ t.test('a fresh adapter starts at the base model (B = 0) and training lowers the
   const m = await loadBaseModel(modelDir)
   t.teardown(() => m.dispose())
   const baseLoss = await m.computeLoss(evalSet)
-  const r = await trainAndEvaluate(m, { ...base, evalBefore: true, lora: { ...base.lora, dropout: 0 }, training: { ...base.training, epochs: 6, lr: 3e-3 } })
+  const r = await trainAndEvaluate(m, { ...base, evalBefore: true, lora: { ...base.lora, dropout: 0 }, training: { ...base.training, epochs: 6, learningRate: 3e-3 } })
   t.ok(Math.abs(r.evalBefore!.tokenMean - baseLoss.meanLoss) < 1e-6, `eval before training ${r.evalBefore!.tokenMean} = base model ${baseLoss.meanLoss}`)
   t.ok(r.trainLoss.at(-1)! < r.trainLoss[0]!, `train loss falls: ${r.trainLoss[0]} -> ${r.trainLoss.at(-1)}`)
   t.equal(r.device, 'cpu')
@@ -104,9 +104,9 @@ t.test('cancelling mid-run rejects within a second and the model stays usable', 
 t.test('bad settings and inputs are clear errors naming the field', async (t) => {
   const m = await loadBaseModel(modelDir)
   t.teardown(() => m.dispose())
-  await t.rejects(trainAndEvaluate(m, { ...base, lora: { rank: 0 } }), { name: 'InvalidArgumentError', message: /lora\.rank/ })
-  await t.rejects(trainAndEvaluate(m, { ...base, lora: { targets: ['lm_head' as never] } }), /lora\.targets/)
-  await t.rejects(trainAndEvaluate(m, { ...base, training: { lr: -1 } }), /training\.lr/)
+  await t.rejects(trainAndEvaluate(m, { ...base, lora: { r: 0 } }), { name: 'InvalidArgumentError', message: /lora\.r\b/ })
+  await t.rejects(trainAndEvaluate(m, { ...base, lora: { targetModules: ['lm_head' as never] } }), /lora\.targetModules/)
+  await t.rejects(trainAndEvaluate(m, { ...base, training: { learningRate: -1 } }), /training\.learningRate/)
   await t.rejects(trainAndEvaluate(m, { ...base, training: { gradAcum: 2 } as never }), /training\.gradAcum: unknown setting/)
   await t.rejects(trainAndEvaluate(m, { ...base, seed: -1 }), /seed/)
   await t.rejects(trainAndEvaluate(m, { ...base, train: [{ tokens: [1, 2, 3], lossMask: [1, 0, 0] }] }), {
@@ -125,7 +125,7 @@ t.test('50 consecutive train+eval runs keep resident memory flat', async (t) => 
   // Long micro-batches so one run's activation workspace is several MB: a per-run leak
   // of it would add well over the bound across 45 runs.
   const big = randomSequences(8, 256, 9, 180, 200)
-  const opts: TrainAndEvaluateOptions = { train: big, eval: big.slice(0, 2), lora: { rank: 8 }, training: { epochs: 1, microBatchSize: 4, gradAccum: 1 }, seed: 1 }
+  const opts: TrainAndEvaluateOptions = { train: big, eval: big.slice(0, 2), lora: { r: 8 }, training: { epochs: 1, microBatchSize: 4, gradAccumSteps: 1 }, seed: 1 }
   const first = await trainAndEvaluate(m, opts)
   for (let i = 0; i < 4; i++) await trainAndEvaluate(m, opts)
   gc()

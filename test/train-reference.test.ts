@@ -55,8 +55,8 @@ for (const name of trainingCases()) {
     t.same([...ours.keys()].sort(), [...peft.keys()].sort(), 'same tensor names as PEFT writes')
     for (const [k, v] of peft) t.same(ours.get(k)?.shape, v.shape, `${k} shape`)
     const cfg = JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8'))
-    t.match(cfg, { peft_type: 'LORA', task_type: 'CAUSAL_LM', r: fx.lora.rank, lora_alpha: fx.lora.alpha, bias: 'none', use_rslora: fx.lora.rslora })
-    t.same([...cfg.target_modules].sort(), [...(fx.lora.targets as string[])].sort())
+    t.match(cfg, { peft_type: 'LORA', task_type: 'CAUSAL_LM', r: fx.lora.r, lora_alpha: fx.lora.alpha, bias: 'none', use_rslora: fx.lora.useRslora })
+    t.same([...cfg.target_modules].sort(), [...(fx.lora.targetModules as string[])].sort())
 
     // Round trip: starting from the adapter we wrote, its evaluation is the trained eval.
     const again = await trainAndEvaluate(model, {
