@@ -13,6 +13,7 @@ import { PendingRevealStore } from '../pending-reveals.js'
 import { revealDue } from '../reveal.js'
 import type { BlockRef, Chain, CommitmentRecord, EpochInfo, Metagraph, PendingReveal, RevealOutcome, TxReceipt, WeightsPolicy } from '../types.js'
 import type { Hotkey } from '../wallet.js'
+import { checkWeightsArgs } from '../weights.js'
 import { randomSalt, weightsCommitHash } from '../weights-hash.js'
 import { openApi, waitForConnection, withTimeout } from './connection.js'
 import { classifyError } from './errors.js'
@@ -145,12 +146,14 @@ export class SubtensorChain implements Chain {
   }
 
   async setWeights(netuid: number, uids: number[], values: number[], versionKey?: bigint): Promise<TxReceipt> {
+    checkWeightsArgs(netuid, uids, values, versionKey)
     this.#signer()
     const key = versionKey ?? (await this.weightsPolicy(netuid)).versionKey
     return this.#submit(`SubtensorModule.set_weights on subnet ${netuid}`, this.#tx('subtensorModule', 'setWeights')(netuid, uids, values, key))
   }
 
   async commitWeights(netuid: number, uids: number[], values: number[], versionKey?: bigint): Promise<PendingReveal & { receipt: TxReceipt }> {
+    checkWeightsArgs(netuid, uids, values, versionKey)
     const hotkey = this.#signer().address
     if (!this.#store) throw new ChainRequestError('commitWeights needs a stateDir to keep the pending reveal in')
     const key = versionKey ?? (await this.weightsPolicy(netuid)).versionKey
