@@ -76,6 +76,17 @@ export class MockSubtensor {
     })
   }
 
+  /** Changes subnet hyperparameters in place, as sudo would. */
+  setSubnetParams(netuid: number, p: Partial<rt.SubnetParams>): void {
+    const SM = 'subtensorModule'
+    if (p.tempo !== undefined) this.state.set(SM, 'tempo', [netuid], p.tempo)
+    if (p.rateLimit !== undefined) this.state.set(SM, 'weightsSetRateLimit', [netuid], p.rateLimit)
+    if (p.versionKey !== undefined) this.state.set(SM, 'weightsVersionKey', [netuid], p.versionKey)
+    if (p.commitReveal !== undefined) this.state.set(SM, 'commitRevealWeightsEnabled', [netuid], p.commitReveal)
+    if (p.revealPeriodEpochs !== undefined) this.state.set(SM, 'revealPeriodEpochs', [netuid], p.revealPeriodEpochs)
+    if (p.minAllowedWeights !== undefined) this.state.set(SM, 'minAllowedWeights', [netuid], p.minAllowedWeights)
+  }
+
   register(netuid: number, hotkey: string, opts: { validatorPermit?: boolean; stake?: bigint } = {}): number {
     return rt.register(this.state, netuid, hotkey, this.head.number, { validatorPermit: opts.validatorPermit ?? false, stake: opts.stake ?? 0n })
   }
@@ -219,7 +230,15 @@ export class MockSubtensor {
     const sub = this.#nextSub++
     reply({ result: sub })
     this.#notify(ws, 'author_extrinsicUpdate', sub, 'ready')
-    const { block, error } = this.#seal([{ hex, decoded }])
+    let sealed: { block: Block; error: string | null }
+    try {
+      sealed = this.#seal([{ hex, decoded }])
+    } catch (err) {
+      // A call the mock cannot run: tell the client at once instead of leaving it waiting.
+      this.#notify(ws, 'author_extrinsicUpdate', sub, 'invalid')
+      throw err
+    }
+    const { block, error } = sealed
     this.included.push({ hex, decoded, block: block.number, error })
     this.#notify(ws, 'author_extrinsicUpdate', sub, { inBlock: block.hash })
     this.#notify(ws, 'author_extrinsicUpdate', sub, { finalized: block.hash })

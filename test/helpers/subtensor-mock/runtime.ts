@@ -1,7 +1,7 @@
 // The few subtensor dispatchables the client uses, ported from the pallets' Rust
 // (pallets/subtensor/src/subnets/weights.rs, pallets/commitments) onto encoded storage.
 // Independent of lib/chain/local: the shared behaviour suite compares the two.
-import type { Bool, Option, Vec } from '@polkadot/types'
+import type { Bool, Vec } from '@polkadot/types'
 import type { Codec, INumber } from '@polkadot/types/types'
 import { u8aToHex } from '@polkadot/util'
 import { blake2AsU8a } from '@polkadot/util-crypto'
@@ -68,7 +68,7 @@ const epochIndex = (s: State, netuid: number, block: number) =>
   Math.floor((block + netuid + 1) / (n(s.get(SM, 'tempo', netuid)) + 1))
 
 function uidOf(s: State, netuid: number, who: string): number | null {
-  const uid = s.get<Option<INumber>>(SM, 'uids', netuid, who)
+  const uid = s.get<INumber>(SM, 'uids', netuid, who)
   return uid ? n(uid) : null
 }
 
@@ -88,8 +88,8 @@ export function setCommitment(s: State, who: string, block: number, netuid: numb
   if (uidOf(s, netuid, who) === null) throw new ModuleError('commitments', 'AccountNotAllowedCommit')
   const required = Math.max(100, info.fields.reduce((sum, f) => sum + (/^Raw\d+$/.test(f.type) ? f.value.toU8a().length : 0), 0))
   const epoch = epochIndex(s, netuid, block)
-  const usage = s.get<Option<Codec & { lastEpoch: INumber; usedSpace: INumber }>>('commitments', 'usedSpaceOf', netuid, who)
-  let used = usage && usage.isSome && n(usage.unwrap().lastEpoch) === epoch ? n(usage.unwrap().usedSpace) : 0
+  const usage = s.get<Codec & { lastEpoch: INumber; usedSpace: INumber }>('commitments', 'usedSpaceOf', netuid, who)
+  let used = usage && n(usage.lastEpoch) === epoch ? n(usage.usedSpace) : 0
   if (used + required > n(s.get('commitments', 'maxSpace'))) throw new ModuleError('commitments', 'SpaceLimitExceeded')
   used += required
   s.set('commitments', 'usedSpaceOf', [netuid, who], { lastEpoch: epoch, usedSpace: used })
@@ -121,9 +121,9 @@ export function setWeights(s: State, who: string, block: number, netuid: number,
 type Commit = [string, bigint, bigint, bigint]
 
 function commitsOf(s: State, netuid: number, who: string): Commit[] {
-  const v = s.get<Option<Vec<Codec>>>(SM, 'weightCommits', netuid, who)
-  if (!v || v.isNone) return []
-  return v.unwrap().map((t) => t.toPrimitive() as unknown as [string, number, number, number]).map(([h, a, b, c]) => [h, BigInt(a), BigInt(b), BigInt(c)])
+  const v = s.get<Vec<Codec>>(SM, 'weightCommits', netuid, who)
+  if (!v) return []
+  return v.map((t) => t.toPrimitive() as unknown as [string, number, number, number]).map(([h, a, b, c]) => [h, BigInt(a), BigInt(b), BigInt(c)])
 }
 
 function revealEpochs(s: State, netuid: number): number {
