@@ -3,6 +3,7 @@ import { join } from 'node:path'
 
 import type { ApiPromise, WsProvider } from '@polkadot/api'
 import type { ApiDecoration, SubmittableExtrinsic } from '@polkadot/api/types'
+import type { Header } from '@polkadot/types/interfaces'
 import { u8aToHex } from '@polkadot/util'
 
 import { textToFields } from '../commitment-fields.js'
@@ -84,7 +85,9 @@ export class SubtensorChain implements Chain {
   }
 
   async #head(): Promise<{ block: BlockRef; at: ApiDecoration<'promise'> }> {
-    const header = await this.#api.rpc.chain.getHeader()
+    // Straight to the provider: api.rpc shares an in-flight call between callers, so one
+    // stalled chain_getHeader would hold every later head read until it times out there.
+    const header = this.#api.registry.createType<Header>('Header', await this.#provider.send('chain_getHeader', []))
     const hash = header.hash.toHex()
     return { block: { number: header.number.toNumber(), hash }, at: await this.#api.at(hash) }
   }

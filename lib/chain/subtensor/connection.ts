@@ -39,6 +39,17 @@ export function waitForConnection(provider: WsProvider, ms: number): Promise<voi
   })
 }
 
+/**
+ * WsProvider caches the promise of every request made at a block hash, pending or
+ * rejected ones included: after a dropped or stalled request, the retry would get the
+ * same failed promise back. Reads here are few, so the cache is turned off.
+ */
+class UncachedWsProvider extends WsProvider {
+  override send<T = unknown>(method: string, params: unknown[], _isCacheable?: boolean, subscription?: Parameters<WsProvider['send']>[3]): Promise<T> {
+    return super.send<T>(method, params, false, subscription)
+  }
+}
+
 export interface OpenOptions {
   endpoint: string
   timeoutMs: number
@@ -46,7 +57,7 @@ export interface OpenOptions {
 }
 
 export async function openApi(options: OpenOptions): Promise<{ api: ApiPromise; provider: WsProvider }> {
-  const provider = new WsProvider(options.endpoint, options.reconnectDelayMs, {}, options.timeoutMs)
+  const provider = new UncachedWsProvider(options.endpoint, options.reconnectDelayMs, {}, options.timeoutMs)
   try {
     await waitForConnection(provider, options.timeoutMs)
     const api = new ApiPromise({ provider, signedExtensions: SUBTENSOR_SIGNED_EXTENSIONS, noInitWarn: true })
