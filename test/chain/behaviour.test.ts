@@ -48,7 +48,7 @@ for (const [name, make] of [['LocalChain', localFixture], ['SubtensorChain on th
         { uid: 0, hotkey: alice.address, validatorPermit: true, stake: 1_000_000_000n, lastUpdate: 0, registeredAt: 0 },
         { uid: 1, hotkey: bob.address, validatorPermit: false, stake: 0n, lastUpdate: 0, registeredAt: 3 },
       ])
-      // Subnet 1, tempo 10: epochs step when (block + 2) % 11 == 0, i.e. at blocks 9, 20, 31...
+      // Subnet 1, tempo 10: the epoch step runs where (block + 2) % 11 == 10, i.e. at blocks 8, 19, 30...
       t.same(await v.epoch(1), { block: 3, tempo: 10, blocksUntilNextEpoch: 5 })
       await f.advance(6)
       t.same(await v.epoch(1), { block: 9, tempo: 10, blocksUntilNextEpoch: 10 })
