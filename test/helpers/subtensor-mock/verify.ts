@@ -55,7 +55,7 @@ export function decodeExtrinsic(codecs: Codecs, hex: string, ctx: SigningContext
   const { section, method } = ext.method
   const args: Record<string, unknown> = {}
   ext.method.meta.fields.forEach((f, i) => {
-    args[f.name.unwrap().toString()] = ext.method.args[i]!.toPrimitive()
+    args[f.name.unwrap().toString()] = ext.method.args[i]!.toJSON()
   })
   return {
     ext,
