@@ -204,4 +204,7 @@ t.test('a dispatch error surfaces by name with the runtime docs', async (t) => {
   const noSigner = await SubtensorChain.connect({ network: node.url, timeoutMs: 10_000 })
   t.teardown(() => noSigner.close())
   await t.rejects(noSigner.setWeights(1, [0], [1]), /no hotkey to sign with/)
+  // Refusals come as rejected promises, never as synchronous throws.
+  const refusals: Promise<unknown>[] = [noSigner.commitmentOf(1), noSigner.publishCommitment(1, 'a/b:c'), chain.publishCommitment(1, ''), chain.publishCommitment(1, 'x'.repeat(385))]
+  for (const p of refusals) await t.rejects(p)
 })

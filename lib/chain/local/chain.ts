@@ -171,7 +171,7 @@ export class LocalChain implements Chain {
     )
   }
 
-  commitmentOf(netuid: number, hotkey?: string): Promise<CommitmentRecord | null> {
+  async commitmentOf(netuid: number, hotkey?: string): Promise<CommitmentRecord | null> {
     const who = hotkey ?? this.#signer()
     return this.#read((state) => {
       const c = state.subnets[String(netuid)]?.commitments[who]
@@ -179,7 +179,7 @@ export class LocalChain implements Chain {
     })
   }
 
-  publishCommitment(netuid: number, text: string): Promise<TxReceipt> {
+  async publishCommitment(netuid: number, text: string): Promise<TxReceipt> {
     const fields = textToFields(text)
     return this.#extrinsic(`Commitments.set_commitment on subnet ${netuid}`, (s, who, block) => rt.setCommitment(s, who, block, netuid, fields))
   }

@@ -138,12 +138,12 @@ export class SubtensorChain implements Chain {
     return this.#read(`reading the commitments of subnet ${netuid}`, async () => reads.readCommitments((await this.#head()).at, netuid))
   }
 
-  commitmentOf(netuid: number, hotkey?: string): Promise<CommitmentRecord | null> {
+  async commitmentOf(netuid: number, hotkey?: string): Promise<CommitmentRecord | null> {
     const who = hotkey ?? this.#signer().address
     return this.#read(`reading the commitment of ${who} on subnet ${netuid}`, async () => reads.readCommitmentOf((await this.#head()).at, netuid, who))
   }
 
-  publishCommitment(netuid: number, text: string): Promise<TxReceipt> {
+  async publishCommitment(netuid: number, text: string): Promise<TxReceipt> {
     const fields = textToFields(text).map((bytes) => ({ [`Raw${bytes.length}`]: u8aToHex(bytes) }))
     return this.#submit(`Commitments.set_commitment on subnet ${netuid}`, this.#tx('commitments', 'setCommitment')(netuid, { fields }))
   }
