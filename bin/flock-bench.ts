@@ -1,11 +1,5 @@
 #!/usr/bin/env node
-import { runUsageOnly } from '../lib/cli/usage.js'
+import yargs from 'yargs'
+import { hideBin } from 'yargs/helpers'
 
-process.exitCode = runUsageOnly(
-  {
-    name: 'flock-bench',
-    summary: 'benchmark LoRA training and evaluation',
-    usage: '  flock-bench --help',
-  },
-  process.argv.slice(2),
-)
+await yargs(hideBin(process.argv)).scriptName('flock-bench').usage('$0 — benchmark LoRA training and evaluation').strict().help().parseAsync()
