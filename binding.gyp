@@ -18,6 +18,7 @@
       "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-ffp-contract=off"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
       "ldflags": ["-pthread"],
+      "libraries": ["-ldl"],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17"

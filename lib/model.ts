@@ -8,12 +8,13 @@ import { resolve } from 'node:path'
 import { fromNativeError, InvalidArgumentError, ModelFileError } from './errors.js'
 import type { NativeModel, NativeModelInfo } from './native/binding.js'
 import { loadAddon } from './native/load-addon.js'
+import { checkDevice, type DeviceSpec } from './device.js'
 
 export type ModelInfo = NativeModelInfo
 
 export interface LoadBaseModelOptions {
-  /** Compute device. Only 'cpu' until the CUDA backend lands. Default 'cpu'. */
-  device?: 'cpu'
+  /** Default device of this model's runs: 'cpu' (default), 'cuda', 'cuda:N' or 'auto'. Weights are read into host memory either way. */
+  device?: DeviceSpec
   /** Worker threads for the CPU backend; 0 or absent = all cores. */
   numThreads?: number
 }
@@ -46,12 +47,12 @@ export interface LossResult {
 
 export class BaseModel {
   readonly dir: string
-  readonly device: 'cpu'
+  readonly device: DeviceSpec
   readonly info: ModelInfo
   #native: NativeModel
 
   /** @internal use loadBaseModel() */
-  constructor(dir: string, device: 'cpu', native: NativeModel) {
+  constructor(dir: string, device: DeviceSpec, native: NativeModel) {
     this.dir = dir
     this.device = device
     this.#native = native
@@ -137,8 +138,7 @@ export function packSequences(sequences: TokenSequence[], vocabSize: number): Pa
  */
 export async function loadBaseModel(dir: string, options: LoadBaseModelOptions = {}): Promise<BaseModel> {
   if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('loadBaseModel: dir must be a non-empty string')
-  const device = options.device ?? 'cpu'
-  if (device !== 'cpu') throw new InvalidArgumentError(`loadBaseModel: device '${String(device)}' is not supported (supported: cpu)`, 'E_DEVICE')
+  const device = checkDevice(options.device ?? 'cpu', 'loadBaseModel: device')
   const threads = options.numThreads ?? 0
   if (!Number.isInteger(threads) || threads < 0 || threads > 1024)
     throw new InvalidArgumentError(`loadBaseModel: numThreads must be an integer in [0, 1024], got ${threads}`)
@@ -148,7 +148,7 @@ export async function loadBaseModel(dir: string, options: LoadBaseModelOptions =
   const addon = loadAddon()
   let native: NativeModel
   try {
-    native = await addon.loadModel(abs, device, threads)
+    native = await addon.loadModel(abs, 'cpu', threads)
   } catch (err) {
     throw fromNativeError(err)
   }

@@ -4,6 +4,7 @@
  * through onProgress and an AbortSignal cancels it promptly.
  */
 import { CancelledError, fromNativeError, InvalidArgumentError } from './errors.js'
+import { checkDevice, type DeviceSpec } from './device.js'
 import type { BaseModel, TokenSequence } from './model.js'
 import { packSequences } from './model.js'
 import {
@@ -55,6 +56,10 @@ export interface TrainAndEvaluateOptions {
   baseModelName?: string
   /** Also evaluate the initial adapter (for a fresh init that is the base model: B = 0). */
   evalBefore?: boolean
+  /** 'cpu' (default: the model's device), 'cuda', 'cuda:N', or 'auto' (a GPU when this build has CUDA and one is present, else the CPU, with the reason in the result). */
+  device?: DeviceSpec
+  /** 'default': fp32 on the CPU, bf16 matrix products on CUDA; or force 'fp32' | 'bf16' (bf16 needs CUDA). */
+  precision?: 'default' | 'fp32' | 'bf16'
   onProgress?: (p: TrainProgress) => void
   signal?: AbortSignal
 }
@@ -92,7 +97,10 @@ export interface TrainResult {
   /** Largest activation workspace held at once. */
   peakWorkspaceBytes: number
   loraParameters: number
+  /** The device that ran, e.g. 'cpu' or 'cuda:0 (NVIDIA H100 80GB HBM3)'. */
   device: string
+  /** Why 'auto' chose that device ('' when a device was named). */
+  deviceNote: string
   seed: bigint
   lora: LoraSettings
   training: TrainingSettings
@@ -112,6 +120,8 @@ interface NativeTrainResult {
   peakWorkspaceBytes: number
   loraParameters: number
   backend: string
+  device: string
+  deviceNote: string
   stepLoss: Float64Array
   stepLr: Float64Array
   stepGradNorm: Float64Array
@@ -130,6 +140,10 @@ export async function trainAndEvaluate(model: BaseModel, options: TrainAndEvalua
   const vocab = model.info.vocabSize
   const train = packSequences(options.train, vocab)
   const evalSet = packSequences(options.eval, vocab)
+  const device = checkDevice(options.device ?? model.device)
+  const precision = options.precision ?? 'default'
+  if (!['default', 'fp32', 'bf16'].includes(precision))
+    throw new InvalidArgumentError(`precision: expected 'default', 'fp32' or 'bf16', got ${JSON.stringify(precision)}`)
   const signal = options.signal
   if (signal?.aborted) throw new CancelledError('E_CANCELLED', 'the run was cancelled before it started')
 
@@ -169,6 +183,8 @@ export async function trainAndEvaluate(model: BaseModel, options: TrainAndEvalua
         initAdapterDir: options.initAdapterDir,
         saveAdapterDir: options.saveAdapterDir,
         baseModelName: options.baseModelName ?? model.dir,
+        device,
+        precision,
         cancel,
       },
       options.onProgress,
@@ -197,7 +213,8 @@ export async function trainAndEvaluate(model: BaseModel, options: TrainAndEvalua
     peakRssBytes: r.peakRssBytes,
     peakWorkspaceBytes: r.peakWorkspaceBytes,
     loraParameters: r.loraParameters,
-    device: r.backend,
+    device: r.device,
+    deviceNote: r.deviceNote,
     seed,
     lora,
     training,

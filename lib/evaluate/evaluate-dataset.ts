@@ -7,6 +7,7 @@
  */
 import { type CompetitionConfig, defaultCompetitionConfig, parseCompetitionConfig } from '../config/index.js'
 import { readDataset } from '../dataset/index.js'
+import { checkDevice } from '../device.js'
 import { CancelledError, InvalidArgumentError } from '../errors.js'
 import { BaseModel, loadBaseModel } from '../model.js'
 import { ChatTokenizer, loadChatTokenizer } from '../tokenize/index.js'
@@ -18,7 +19,7 @@ import { toDatasetSource } from './source.js'
 import type { EvalResult, EvaluateDatasetOptions, EvaluateProgress } from './types.js'
 
 const OPTION_KEYS = new Set([
-  'model', 'tokenizer', 'train', 'eval', 'config', 'lora', 'training', 'seed', 'device', 'numThreads',
+  'model', 'tokenizer', 'train', 'eval', 'config', 'lora', 'training', 'seed', 'device', 'precision', 'numThreads',
   'evalLossDefinition', 'baseline', 'saveAdapterDir', 'onProgress', 'signal',
 ])
 
@@ -31,7 +32,7 @@ function checkOptions(o: EvaluateDatasetOptions): void {
     throw new InvalidArgumentError('tokenizer: expected a ChatTokenizer or a folder path')
   if (o.train === undefined) throw new InvalidArgumentError('train: required')
   if (o.eval === undefined) throw new InvalidArgumentError('eval: required')
-  if (o.device !== undefined && o.device !== 'cpu') throw new InvalidArgumentError(`device: '${String(o.device)}' is not available (available: cpu)`, 'E_DEVICE')
+  if (o.device !== undefined) checkDevice(o.device)
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new InvalidArgumentError('onProgress: expected a function')
 }
 
@@ -125,6 +126,8 @@ export async function evaluateDataset(options: EvaluateDatasetOptions): Promise<
       evalBefore: options.baseline === true,
       evalLossDefinition: options.evalLossDefinition ?? 'example-mean',
       ...(options.saveAdapterDir ? { saveAdapterDir: options.saveAdapterDir } : {}),
+      ...(options.device ? { device: options.device } : {}),
+      ...(options.precision ? { precision: options.precision } : {}),
       onProgress: (p) => progress({ ...p }),
       ...(signal ? { signal } : {}),
     })
@@ -153,6 +156,7 @@ export async function evaluateDataset(options: EvaluateDatasetOptions): Promise<
       peakRssBytes: r.peakRssBytes,
       peakWorkspaceBytes: r.peakWorkspaceBytes,
       device: r.device,
+      deviceNote: r.deviceNote,
       datasetHash: train.hash,
       evalSetHash: evalSet.hash,
       model: { dir: model.dir, architecture: model.info.architecture, numParameters: model.info.numParameters },

@@ -1,6 +1,7 @@
 /** Options and result of evaluateDataset(). */
 import type { CompetitionConfig } from '../config/index.js'
 import type { DatasetSource } from '../dataset/index.js'
+import type { DeviceSpec } from '../device.js'
 import type { BaseModel } from '../model.js'
 import type { ChatTokenizer } from '../tokenize/index.js'
 import type { EvalLossDefinition, EvalLosses, TrainProgress } from '../train.js'
@@ -31,8 +32,10 @@ export interface EvaluateDatasetOptions {
   training?: Partial<Omit<TrainingSettings, 'epochs' | 'maxSteps'>>
   /** Every random choice (row sample, LoRA init, dropout, data order) derives from it. Default 0. */
   seed?: number | bigint
-  /** Only 'cpu' until the CUDA backend lands. */
-  device?: 'cpu'
+  /** 'cpu', 'cuda', 'cuda:N' or 'auto' (default: the model's device, 'cpu' for a folder). */
+  device?: DeviceSpec
+  /** 'default' (fp32 on the CPU, bf16 on CUDA), 'fp32' or 'bf16'. */
+  precision?: 'default' | 'fp32' | 'bf16'
   /** CPU threads when `model` is a folder (0 = all cores). */
   numThreads?: number
   /** Default 'example-mean', what the live FLock validator reports. */
@@ -89,6 +92,8 @@ export interface EvalResult {
   peakRssBytes: number
   peakWorkspaceBytes: number
   device: string
+  /** Why 'auto' chose that device ('' when a device was named). */
+  deviceNote: string
   /** Canonical content hash of the whole training dataset (order- and whitespace-stable). */
   datasetHash: string
   evalSetHash: string

@@ -47,6 +47,7 @@ export interface NativeModel {
 
 export interface NativeAddon {
   loadModel(dir: string, device: string, numThreads: number): Promise<NativeModel>
+  cudaDevices(): { count: number; reason: string }
   abiVersion: number
   buildInfo: string
 }

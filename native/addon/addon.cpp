@@ -18,11 +18,22 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   return flock_addon::load_model(info, data->model_ctor.Value());
 }
 
+// cudaDevices(): { count, reason } — count -1 when the CUDA backend cannot run here.
+Napi::Value CudaDevices(const Napi::CallbackInfo& info) {
+  char why[512] = {0};
+  const int32_t n = flock_cuda_devices(why, sizeof(why));
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("count", n);
+  o.Set("reason", why);
+  return o;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   data->model_ctor = Napi::Persistent(flock_addon::Model::Init(env));
   env.SetInstanceData(data);
   exports.Set("loadModel", Napi::Function::New(env, LoadModel));
+  exports.Set("cudaDevices", Napi::Function::New(env, CudaDevices));
   exports.Set("abiVersion", Napi::Number::New(env, flock_abi_version()));
   exports.Set("buildInfo", Napi::String::New(env, flock_build_info()));
   return exports;

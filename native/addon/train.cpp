@@ -95,6 +95,8 @@ class TrainWorker : public PromiseWorker<ProgressBase> {
     tc.shuffle = bool_field(c, "shuffle") ? 1 : 0;
     tc.eval_batch_tokens = int_field(env, c, "evalBatchTokens", "config");
     tc.eval_before = bool_field(c, "evalBefore") ? 1 : 0;
+    device_ = optional_string(env, rq, "device");
+    precision_ = optional_string(env, rq, "precision");
     init_dir_ = optional_string(env, rq, "initAdapterDir");
     save_dir_ = optional_string(env, rq, "saveAdapterDir");
     base_name_ = optional_string(env, rq, "baseModelName");
@@ -114,6 +116,8 @@ class TrainWorker : public PromiseWorker<ProgressBase> {
     req_.save_adapter_dir = save_dir_.empty() ? nullptr : save_dir_.c_str();
     req_.base_model_name = base_name_.empty() ? nullptr : base_name_.c_str();
     req_.cancel_flag = cancel_ptr_;
+    req_.device = device_.empty() ? nullptr : device_.c_str();
+    req_.precision = precision_.empty() ? nullptr : precision_.c_str();
     req_.progress = [](void* user, const flock_progress* p) { static_cast<const ExecutionProgress*>(user)->Send(p, 1); };
     req_.progress_user = const_cast<ExecutionProgress*>(&progress);
     check(flock_train_and_evaluate(box_->model, &req_, &result_, &err_));
@@ -164,6 +168,8 @@ class TrainWorker : public PromiseWorker<ProgressBase> {
     r.Set("peakWorkspaceBytes", Napi::Number::New(env, static_cast<double>(result_.peak_workspace_bytes)));
     r.Set("loraParameters", Napi::Number::New(env, static_cast<double>(result_.lora_params)));
     r.Set("backend", result_.backend);
+    r.Set("device", result_.device);
+    r.Set("deviceNote", result_.device_note);
     r.Set("stepLoss", doubles(env, result_.step_loss, result_.steps));
     r.Set("stepLr", doubles(env, result_.step_lr, result_.steps));
     r.Set("stepGradNorm", doubles(env, result_.step_grad_norm, result_.steps));
@@ -184,7 +190,7 @@ class TrainWorker : public PromiseWorker<ProgressBase> {
   PackedInput train_, eval_;
   flock_train_request req_{};
   flock_train_result result_{};
-  std::string init_dir_, save_dir_, base_name_, callback_error_;
+  std::string init_dir_, save_dir_, base_name_, callback_error_, device_, precision_;
   Napi::ObjectReference cancel_ref_;
   int32_t* cancel_ptr_ = nullptr;
   Napi::FunctionReference on_progress_;

@@ -53,7 +53,7 @@ const char* flock_build_info(void);
 typedef struct flock_model flock_model;
 
 typedef struct flock_load_options {
-  const char* device;  /* "cpu" (NULL means "cpu") */
+  const char* device;  /* where weights are read from: "cpu" (NULL); runs pick their device */
   int32_t num_threads; /* 0 = all hardware threads */
 } flock_load_options;
 
@@ -190,6 +190,8 @@ typedef struct flock_train_request {
   const int32_t* cancel_flag;   /* read atomically; non-zero cancels (E_CANCELLED) */
   flock_progress_fn progress;
   void* progress_user;
+  const char* device;    /* "cpu" (NULL), "cuda", "cuda:N" or "auto" */
+  const char* precision; /* "default" (NULL): fp32 on the CPU, bf16 on CUDA; or "fp32" | "bf16" */
 } flock_train_request;
 
 typedef struct flock_eval_loss {
@@ -212,7 +214,9 @@ typedef struct flock_train_result {
   int64_t peak_rss_bytes;       /* sampled resident set size during the run */
   int64_t peak_workspace_bytes; /* activation memory held at once */
   int64_t lora_params;
-  char backend[16];
+  char backend[16];    /* "cpu" | "cuda" */
+  char device[64];     /* the device that ran: "cpu" or "cuda:N (name)" */
+  char device_note[256]; /* why "auto" picked it */
   double* step_loss; /* [steps], owned by the result: flock_train_result_free */
   double* step_lr;
   double* step_grad_norm;
@@ -222,6 +226,10 @@ typedef struct flock_train_result {
 flock_status flock_train_and_evaluate(flock_model* model, const flock_train_request* request, flock_train_result* out,
                                       flock_error* err);
 void flock_train_result_free(flock_train_result* result);
+
+/* CUDA devices usable by this build (libflock_cuda.so found and a driver present),
+   or -1 with the reason in `why` (capacity `cap`). */
+int32_t flock_cuda_devices(char* why, size_t cap);
 
 #ifdef __cplusplus
 }

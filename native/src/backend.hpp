@@ -33,6 +33,29 @@ class Backend {
   virtual void zero_grads(LoraState& lora) = 0;
   // Largest activation workspace held at once during this backend's lifetime, in bytes.
   virtual int64_t peak_workspace_bytes() const = 0;
+  // A run's adapter, before its first use and after its last: a device backend mirrors
+  // the LoRA parameters and optimizer state in device memory in between, and copies
+  // the parameters back to `lora` (host) on detach. The CPU backend works on `lora` itself.
+  virtual void attach(LoraState& lora) {}
+  virtual void detach(LoraState& lora) {}
+};
+
+// attach() for a scope; detach() on every exit path.
+class AttachedLora {
+ public:
+  AttachedLora(Backend& b, LoraState& l) : b_(b), l_(l) { b_.attach(l_); }
+  ~AttachedLora() {
+    try {
+      b_.detach(l_);
+    } catch (...) {
+    }
+  }
+  AttachedLora(const AttachedLora&) = delete;
+  AttachedLora& operator=(const AttachedLora&) = delete;
+
+ private:
+  Backend& b_;
+  LoraState& l_;
 };
 
 std::unique_ptr<Backend> make_cpu_backend(Model& model);

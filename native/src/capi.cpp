@@ -55,7 +55,7 @@ flock_status flock_model_load(const char* dir, const flock_load_options* options
     if (dir == nullptr || out == nullptr) flk::fail(FLOCK_E_INVALID_ARGUMENT, "flock_model_load: dir and out are required");
     *out = nullptr;
     const std::string device = options != nullptr && options->device != nullptr ? options->device : "cpu";
-    if (device != "cpu") flk::fail(FLOCK_E_DEVICE, "device '" + device + "' is not available in this build (available: cpu)");
+    if (device != "cpu") flk::fail(FLOCK_E_INVALID_ARGUMENT, "weights are read into host memory: load device must be 'cpu' (runs choose their device)");
     const int threads = options != nullptr ? options->num_threads : 0;
     if (threads < 0 || threads > 1024) flk::fail(FLOCK_E_INVALID_ARGUMENT, "num_threads must be between 0 and 1024");
     auto handle = new flock_model{flk::load_model(dir, threads)};

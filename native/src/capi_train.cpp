@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "backend.hpp"
+#include "backend_select.hpp"
 #include "capi_internal.hpp"
 #include "error.hpp"
 #include "trainer.hpp"
@@ -87,8 +88,11 @@ flock_status flock_train_and_evaluate(flock_model* model, const flock_train_requ
     static_assert(sizeof(std::atomic<int32_t>) == sizeof(int32_t), "atomic<int32_t> must be layout-compatible with int32_t");
     const auto* cancel = reinterpret_cast<const std::atomic<int32_t>*>(rq->cancel_flag);
     std::lock_guard<std::mutex> lock(m.busy);
-    auto backend = flk::make_cpu_backend(m);
-    const flk::TrainResult r = flk::train_and_evaluate(m, *backend, train, eval, o, progress, cancel);
+    const flk::BackendChoice choice = flk::select_backend(m, rq->device != nullptr ? rq->device : "cpu",
+                                                          rq->precision != nullptr ? rq->precision : "default");
+    const flk::TrainResult r = flk::train_and_evaluate(m, *choice.backend, train, eval, o, progress, cancel);
+    std::strncpy(out->device, choice.backend->name().c_str(), sizeof(out->device) - 1);
+    std::strncpy(out->device_note, choice.note.c_str(), sizeof(out->device_note) - 1);
     out->eval = to_c(r.eval);
     out->eval_before = to_c(r.eval_before);
     out->has_eval_before = r.has_eval_before;
@@ -102,11 +106,21 @@ flock_status flock_train_and_evaluate(flock_model* model, const flock_train_requ
     out->peak_rss_bytes = r.peak_rss_bytes;
     out->peak_workspace_bytes = r.peak_workspace_bytes;
     out->lora_params = r.lora_params;
-    std::strncpy(out->backend, r.backend.c_str(), sizeof(out->backend) - 1);
+    std::strncpy(out->backend, choice.device == "cpu" ? "cpu" : "cuda", sizeof(out->backend) - 1);
     out->step_loss = copy_out(r.step_loss);
     out->step_lr = copy_out(r.step_lr);
     out->step_grad_norm = copy_out(r.step_grad_norm);
   });
+}
+
+int32_t flock_cuda_devices(char* why, size_t cap) {
+  std::string reason;
+  const int n = flk::cuda_device_count(&reason);
+  if (why != nullptr && cap > 0) {
+    std::strncpy(why, reason.c_str(), cap - 1);
+    why[cap - 1] = '\0';
+  }
+  return n;
 }
 
 void flock_train_result_free(flock_train_result* r) {

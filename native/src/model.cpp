@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "backend.hpp"
 #include "error.hpp"
 
 namespace flk {
@@ -30,6 +31,9 @@ std::vector<float> rope_inv_freq(const ModelConfig& c) {
   }
   return inv;
 }
+
+// Backends (device memory included) go before the weights they were made from.
+Model::~Model() { backends.clear(); }
 
 std::unique_ptr<Model> load_model(const std::string& dir, int num_threads) {
   auto m = std::make_unique<Model>();

@@ -1,5 +1,6 @@
 // A loaded base model: config, mapped frozen weights, rotary frequencies and a thread pool.
 #pragma once
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +19,10 @@ struct Model {
   std::vector<float> inv_freq;  // [head_dim / 2], rope scaling applied
   std::unique_ptr<ThreadPool> pool;
   std::mutex busy;  // one computation at a time per model handle
+  // Backends created for this model, per "device/precision" (device weights live there).
+  std::map<std::string, std::shared_ptr<class Backend>> backends;
+  std::mutex backends_mu;
+  ~Model();
 };
 
 std::unique_ptr<Model> load_model(const std::string& dir, int num_threads);

@@ -5,9 +5,16 @@
 #include <cmath>
 #include <cstdint>
 
+#ifdef __CUDACC__
+#define FLK_HD __host__ __device__
+#else
+#define FLK_HD
+#endif
+
 namespace flk {
 
-inline uint64_t mix64(uint64_t z) {
+// mix64 and uniform_at also run on the GPU, so both backends draw the same dropout masks.
+FLK_HD inline uint64_t mix64(uint64_t z) {
   z += 0x9e3779b97f4a7c15ull;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
@@ -20,7 +27,7 @@ inline uint64_t derive_key(uint64_t seed, uint64_t a, uint64_t b = 0, uint64_t c
 }
 
 // Uniform in [0, 1) with 24 random bits: exactly representable as float.
-inline float uniform_at(uint64_t key, uint64_t index) {
+FLK_HD inline float uniform_at(uint64_t key, uint64_t index) {
   return static_cast<float>(mix64(key ^ mix64(index)) >> 40) * (1.0f / 16777216.0f);
 }
 

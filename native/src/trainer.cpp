@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <optional>
 
 #include "error.hpp"
 #include "rng.hpp"
@@ -132,6 +133,7 @@ TrainResult train_and_evaluate(Model& model, Backend& backend, const SequenceSet
   res.lora_params = lora.num_params();
   if (o.init_adapter_dir.empty()) lora.init(o.seed);
   else lora.load_peft(o.init_adapter_dir);
+  std::optional<AttachedLora> attached(std::in_place, backend, lora);
 
   const int64_t n = train.size();
   const int64_t mbs_per_epoch = (n + o.micro_batch_size - 1) / o.micro_batch_size;
@@ -205,6 +207,7 @@ TrainResult train_and_evaluate(Model& model, Backend& backend, const SequenceSet
   });
   res.eval_seconds = seconds_since(t1);
   res.peak_workspace_bytes = backend.peak_workspace_bytes();
+  attached.reset();  // parameters back on the host
   if (!o.save_adapter_dir.empty()) lora.save_peft(o.save_adapter_dir, o.base_model_name);
   return res;
 }

@@ -110,7 +110,7 @@ t.test('bad options and bad datasets are clear errors', async (t) => {
   const ok = { model, train: countingRows(8, 9), eval: evalRows, config }
   await t.rejects(evaluateDataset({ ...ok, trian: [] } as never), { name: 'InvalidArgumentError', message: /unknown option 'trian'/ })
   await t.rejects(evaluateDataset({ ...ok, train: 'rows.jsonl' as never }), /train: .*a bare string is ambiguous/)
-  await t.rejects(evaluateDataset({ ...ok, device: 'cuda' as never }), InvalidArgumentError)
+  await t.rejects(evaluateDataset({ ...ok, device: 'tpu' as never }), InvalidArgumentError)
   await t.rejects(evaluateDataset({ ...ok, lora: { r: -1 } }), /lora\.r/)
   await t.rejects(evaluateDataset({ ...ok, config: { ...config, version: 2 } as never }), /version/)
   const bad = [
