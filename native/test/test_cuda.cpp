@@ -17,6 +17,7 @@
 
 #include "attention.cuh"
 #include "check.hpp"
+#include "random.hpp"
 #include "common.cuh"
 #include "cpu/cross_entropy.hpp"
 #include "cpu/gemm.hpp"
@@ -33,13 +34,6 @@ using namespace flk;
 namespace {
 std::string g_fixtures, g_big;
 
-std::vector<float> randn(size_t n, uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
 double rel(const std::vector<float>& a, const std::vector<float>& b) {
   double d = 0, r = 0;
   for (size_t i = 0; i < a.size(); ++i) d += (double(a[i]) - b[i]) * (double(a[i]) - b[i]), r += double(b[i]) * b[i];

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "random.hpp"
 #include "cpu/gemm.hpp"
 #include "cpu/layers.hpp"
 #include "rope_table.hpp"
@@ -16,13 +17,6 @@ namespace cpu = flk::cpu;
 
 namespace {
 
-std::vector<float> randn(size_t n, uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
 
 double dotd(const std::vector<float>& a, const std::vector<float>& b) {
   double s = 0;
