@@ -6,6 +6,8 @@
       "target_name": "flock_lora",
       "sources": [
         "native/addon/addon.cpp",
+        "native/addon/model.cpp",
+        "native/addon/train.cpp",
         "<!@(node -e \"require('fs').readFileSync('native/sources.txt','utf8').split(/\\n/).map(l=>l.trim()).filter(l=>l&&!l.startsWith('#')).forEach(l=>console.log('native/'+l))\")"
       ],
       "include_dirs": [
