@@ -55,7 +55,7 @@ LossTotals forward_loss(Model& m, const Batch& b, float* logits_out) {
   }
   cpu::rmsnorm_forward(pool, x.data(), m.weights.final_norm.data(), T, H, c.rms_norm_eps, h.data(), r.data());
   std::vector<float> loss(T);
-  cpu::lm_head_cross_entropy(pool, h.data(), T, m.weights.lm_head, b.targets.data(), loss.data(), logits_out, nullptr, 0.0f, 64);
+  cpu::lm_head_cross_entropy(pool, h.data(), T, m.weights.lm_head, b.targets.data(), loss.data(), logits_out, nullptr, 0.0f, 256);
   return sum_losses(b, loss);
 }
 

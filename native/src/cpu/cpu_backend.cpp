@@ -17,6 +17,10 @@ namespace {
 
 using cpu::LoraView;
 
+// Rows of the LM head computed at once: the [vocab, hidden] weight streams through memory
+// once per chunk, so larger chunks cost logits memory (rows × vocab floats) and save traffic.
+constexpr int64_t kLmHeadChunk = 256;
+
 struct LayerActs {
   std::vector<float> x_in, r1, h1, q, k, v, lse, att, x_mid, r2, h2, g, u;
   std::array<std::vector<float>, kNumTargets> lu;  // LoRA u = drop(x) Aᵀ per module
@@ -145,7 +149,7 @@ class CpuBackend final : public Backend {
     {
       Profiler::Scope ps(prof_, train ? "lm head + ce fwd/bwd" : "lm head + ce fwd");
       cpu::lm_head_cross_entropy(pool, hf.data(), T, m_.weights.lm_head, b.targets.data(), loss.data(), nullptr,
-                                 train ? dh.data() : nullptr, grad_scale, 64);
+                                 train ? dh.data() : nullptr, grad_scale, kLmHeadChunk);
     }
     if (!train) {
       peak_bytes_ = std::max(peak_bytes_, bytes);

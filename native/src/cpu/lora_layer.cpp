@@ -31,45 +31,40 @@ void lora_forward(ThreadPool& pool, const float* x, int64_t T, int64_t in, int64
   const float* xd = dropped_input(pool, x, T, in, lv, buf);
   const int64_t r = lv.r;
   gemm(pool, T, r, in, xd, in, 1, f32(lv.A, in, 1), u, r, false);  // u = drop(x) Aᵀ
-  std::vector<float> ub(static_cast<size_t>(T * out));
-  gemm(pool, T, out, r, u, r, 1, f32(lv.B, r, 1), ub.data(), out, false);  // u Bᵀ
-  const float s = lv.scale;
-  pool.parallel_for(T * out, 1 << 14, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) y[i] += ub[i] * s;  // PEFT: result + lora_B(lora_A(x)) * scaling
-  });
+  // y += (s·u) Bᵀ, accumulated straight into y: no [T, out] temporary
+  std::vector<float> us(static_cast<size_t>(T * r));
+  for (int64_t i = 0; i < T * r; ++i) us[i] = u[i] * lv.scale;
+  gemm(pool, T, out, r, us.data(), r, 1, f32(lv.B, r, 1), y, out, true);
 }
 
 void lora_backward(ThreadPool& pool, const float* dy, const float* x, int64_t T, int64_t in, int64_t out, const LoraView& lv,
                    const float* u, float* gA, float* gB, float* dx) {
   const int64_t r = lv.r;
   const float s = lv.scale;
-  // dz = s · dy is the gradient of z = u Bᵀ
-  std::vector<float> dz(static_cast<size_t>(T * out));
-  pool.parallel_for(T * out, 1 << 14, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) dz[i] = dy[i] * s;
-  });
-  // gB [out, r] += dzᵀ u   (reduction over tokens)
-  gemm(pool, out, r, T, dz.data(), 1, out, f32(u, 1, r), gB, r, true);
-  // du [T, r] = dz B
+  // gB [out, r] += dyᵀ (s·u)   (reduction over tokens)
+  std::vector<float> us(static_cast<size_t>(T * r));
+  for (int64_t i = 0; i < T * r; ++i) us[i] = u[i] * s;
+  gemm(pool, out, r, T, dy, 1, out, f32(us.data(), 1, r), gB, r, true);
+  // du [T, r] = s · (dy B)
   std::vector<float> du(static_cast<size_t>(T * r));
-  gemm(pool, T, r, out, dz.data(), out, 1, f32(lv.B, 1, r), du.data(), r, false);
+  gemm(pool, T, r, out, dy, out, 1, f32(lv.B, 1, r), du.data(), r, false);
+  for (auto& v : du) v *= s;
   // gA [r, in] += duᵀ drop(x)
   std::vector<float> buf;
   const float* xd = dropped_input(pool, x, T, in, lv, buf);
   gemm(pool, r, in, T, du.data(), 1, r, f32(xd, 1, in), gA, in, true);
   if (dx == nullptr) return;
-  // dx [T, in] += drop'(du A)
+  if (lv.dropout <= 0.0f) {
+    gemm(pool, T, in, r, du.data(), r, 1, f32(lv.A, 1, in), dx, in, true);  // dx += du A
+    return;
+  }
+  // dx += drop'(du A)
   std::vector<float> dxd(static_cast<size_t>(T * in));
   gemm(pool, T, in, r, du.data(), r, 1, f32(lv.A, 1, in), dxd.data(), in, false);
-  const float keep_scale = lv.dropout > 0.0f ? 1.0f / (1.0f - lv.dropout) : 1.0f;
+  const float keep_scale = 1.0f / (1.0f - lv.dropout);
   pool.parallel_for(T, 4, [&](int64_t t0, int64_t t1) {
-    for (int64_t i = t0 * in; i < t1 * in; ++i) {
-      if (lv.dropout > 0.0f) {
-        if (uniform_at(lv.dropout_key, static_cast<uint64_t>(i)) >= lv.dropout) dx[i] += dxd[i] * keep_scale;
-      } else {
-        dx[i] += dxd[i];
-      }
-    }
+    for (int64_t i = t0 * in; i < t1 * in; ++i)
+      if (uniform_at(lv.dropout_key, static_cast<uint64_t>(i)) >= lv.dropout) dx[i] += dxd[i] * keep_scale;
   });
 }
 
