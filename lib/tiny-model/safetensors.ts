@@ -74,11 +74,11 @@ const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
  * Streams tensors to `path`: `chunks(entry)` yields F32 chunks that together
  * hold exactly numel(entry.shape) values. Memory use is one chunk at a time.
  */
-export async function writeSafetensorsStream(
+export async function writeSafetensorsStream<E extends TensorEntry>(
   path: string,
-  entries: readonly TensorEntry[],
+  entries: readonly E[],
   dtype: SafetensorsDtype,
-  chunks: (entry: TensorEntry) => Iterable<Float32Array>,
+  chunks: (entry: E) => Iterable<Float32Array>,
   metadata: Record<string, string> = {},
   onTensor?: (done: number, total: number) => void,
 ): Promise<number> {
