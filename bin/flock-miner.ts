@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-import { runUsageOnly } from '../lib/cli/usage.js'
+import yargs from 'yargs'
+import { hideBin } from 'yargs/helpers'
 
-process.exitCode = runUsageOnly(
-  {
-    name: 'flock-miner',
-    summary: 'validate, preview and publish a chat dataset for the FLockDataset subnet',
-    usage: '  flock-miner --help',
-  },
-  process.argv.slice(2),
-)
+import { withCommonFlags } from '../lib/cli/common-flags.js'
+
+await withCommonFlags(yargs(hideBin(process.argv)))
+  .scriptName('flock-miner')
+  .usage('$0 — validate, preview and publish a chat dataset for the FLockDataset subnet')
+  .strict()
+  .help()
+  .parseAsync()

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-import { runUsageOnly } from '../lib/cli/usage.js'
+import yargs from 'yargs'
+import { hideBin } from 'yargs/helpers'
 
-process.exitCode = runUsageOnly(
-  {
-    name: 'flock-validator',
-    summary: 'evaluate miners\' datasets with LoRA training and set weights on chain',
-    usage: '  flock-validator --help',
-  },
-  process.argv.slice(2),
-)
+import { withCommonFlags } from '../lib/cli/common-flags.js'
+
+await withCommonFlags(yargs(hideBin(process.argv)))
+  .scriptName('flock-validator')
+  .usage('$0 — evaluate miners\' datasets with LoRA training and set weights on chain')
+  .strict()
+  .help()
+  .parseAsync()

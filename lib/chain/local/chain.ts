@@ -1,0 +1,277 @@
+/** An embedded, file-backed chain with subtensor's semantics, for local runs and demos. */
+import { dirname, join } from 'node:path'
+
+import { blake2AsHex, isAddress } from '@polkadot/util-crypto'
+
+import { fieldsToText, textToFields } from '../commitment-fields.js'
+import { blocksUntilNextEpoch } from '../epoch.js'
+import { ChainDispatchError, ChainRequestError } from '../errors.js'
+import { PendingRevealStore } from '../pending-reveals.js'
+import { revealDue } from '../reveal.js'
+import type { BlockRef, Chain, CommitmentRecord, EpochInfo, Metagraph, PendingReveal, RevealOutcome, TxReceipt, WeightsPolicy } from '../types.js'
+import type { Hotkey } from '../wallet.js'
+import { checkWeightsArgs } from '../weights.js'
+import { randomSalt, weightsCommitHash } from '../weights-hash.js'
+import * as rt from './runtime.js'
+import { newSubnet, type LocalState, type LocalSubnet } from './state.js'
+import { LocalStateFile } from './store.js'
+
+export interface LocalChainOptions {
+  /** The state file; created with a fresh genesis when absent. */
+  path: string
+  /** The account that signs: a loaded hotkey or an SS58 address (nothing is really signed). */
+  hotkey?: Hotkey | string
+  /** Folder for pending weight reveals. Default: the state file's folder. */
+  stateDir?: string
+  /** For a new chain: produce a block every this many ms of wall time; null = only on extrinsics and advanceBlocks. */
+  blockTimeMs?: number | null
+  /** For a new chain: commitment space per hotkey per epoch (subtensor: 3100). */
+  maxSpace?: number
+  /** Clock, for the block timer. */
+  now?: () => number
+}
+
+export interface LocalSubnetParams {
+  tempo?: number
+  weightsSetRateLimit?: number
+  weightsVersionKey?: bigint
+  commitRevealEnabled?: boolean
+  revealPeriodEpochs?: number
+  minAllowedWeights?: number
+}
+
+export class LocalChain implements Chain {
+  readonly path: string
+  readonly genesisHash: string
+  readonly hotkey: string | undefined
+  readonly #file: LocalStateFile
+  readonly #store: PendingRevealStore
+  readonly #now: () => number
+
+  private constructor(file: LocalStateFile, genesisHash: string, options: LocalChainOptions) {
+    this.#file = file
+    this.path = file.path
+    this.genesisHash = genesisHash
+    this.hotkey = typeof options.hotkey === 'string' ? options.hotkey : options.hotkey?.address
+    this.#store = new PendingRevealStore(join(options.stateDir ?? dirname(file.path), 'pending-reveals.json'))
+    this.#now = options.now ?? Date.now
+  }
+
+  static async open(options: LocalChainOptions): Promise<LocalChain> {
+    if (typeof options.hotkey === 'string' && !isAddress(options.hotkey)) throw new ChainRequestError(`hotkey ${JSON.stringify(options.hotkey)} is not an SS58 address`)
+    const file = new LocalStateFile(options.path)
+    const now = options.now ?? Date.now
+    await file.ensure({ blockTimeMs: options.blockTimeMs ?? null, maxSpace: options.maxSpace ?? 3100, now: now() })
+    const state = await file.read()
+    return new LocalChain(file, state.genesisHash, options)
+  }
+
+  #elapsed(state: LocalState): number {
+    return state.blockTimeMs ? Math.max(0, Math.floor((this.#now() - state.anchorMs) / state.blockTimeMs)) : 0
+  }
+
+  #head(state: LocalState): number {
+    return state.block + this.#elapsed(state)
+  }
+
+  /** Moves the stored block up to the wall clock before a write. */
+  #catchUp(state: LocalState): void {
+    const elapsed = this.#elapsed(state)
+    state.block += elapsed
+    if (state.blockTimeMs) state.anchorMs += elapsed * state.blockTimeMs
+  }
+
+  #blockHash(block: number): string {
+    return blake2AsHex(`${this.genesisHash}:${block}`, 256)
+  }
+
+  #signer(): string {
+    if (!this.hotkey) throw new ChainRequestError('this chain client has no hotkey to sign with')
+    return this.hotkey
+  }
+
+  /** Like an extrinsic: included in a new block even when it fails, state changed only when it succeeds. */
+  async #extrinsic(call: string, apply: (state: LocalState, who: string, block: number) => void): Promise<TxReceipt> {
+    const who = this.#signer()
+    let failure: rt.LocalDispatchError | undefined
+    const block = await this.#file.update((state) => {
+      this.#catchUp(state)
+      const next = state.block + 1
+      const trial = structuredClone(state)
+      try {
+        apply(trial, who, next)
+        Object.assign(state, trial)
+      } catch (err) {
+        if (!(err instanceof rt.LocalDispatchError)) throw err
+        failure = err
+      }
+      state.block = next
+      return next
+    })
+    if (failure) throw new ChainDispatchError(failure.pallet, failure.errorName, rt.ERROR_DOCS[failure.errorName] ?? '', call)
+    return { blockNumber: block, blockHash: this.#blockHash(block) }
+  }
+
+  async #read<T>(fn: (state: LocalState, head: number) => T): Promise<T> {
+    const state = await this.#file.read()
+    return fn(state, this.#head(state))
+  }
+
+  #subnet(state: LocalState, netuid: number): LocalSubnet {
+    const subnet = state.subnets[String(netuid)]
+    if (!subnet) throw new ChainRequestError(`subnet ${netuid} does not exist`)
+    return subnet
+  }
+
+  currentBlock(): Promise<BlockRef> {
+    return this.#read((_, head) => ({ number: head, hash: this.#blockHash(head) }))
+  }
+
+  epoch(netuid: number): Promise<EpochInfo> {
+    return this.#read((state, head) => {
+      const { tempo } = this.#subnet(state, netuid)
+      return { block: head, tempo, blocksUntilNextEpoch: blocksUntilNextEpoch(netuid, tempo, head) }
+    })
+  }
+
+  weightsPolicy(netuid: number): Promise<WeightsPolicy> {
+    return this.#read((state) => {
+      const s = this.#subnet(state, netuid)
+      return {
+        rateLimit: s.weightsSetRateLimit, versionKey: BigInt(s.weightsVersionKey), commitRevealEnabled: s.commitRevealEnabled,
+        revealPeriodEpochs: s.revealPeriodEpochs, tempo: s.tempo,
+      }
+    })
+  }
+
+  async commitRevealEnabled(netuid: number): Promise<boolean> {
+    return (await this.weightsPolicy(netuid)).commitRevealEnabled
+  }
+
+  metagraph(netuid: number): Promise<Metagraph> {
+    return this.#read((state, head) => ({
+      netuid,
+      block: head,
+      blockHash: this.#blockHash(head),
+      neurons: this.#subnet(state, netuid).neurons.map((n, uid) => ({
+        uid, hotkey: n.hotkey, validatorPermit: n.validatorPermit, stake: BigInt(n.stake), lastUpdate: n.lastUpdate, registeredAt: n.registeredAt,
+      })),
+    }))
+  }
+
+  #record(hotkey: string, c: { block: number; fields: string[] }): CommitmentRecord {
+    return { hotkey, block: c.block, text: fieldsToText(c.fields.map((f) => Buffer.from(f.replace(/^0x/, ''), 'hex'))) }
+  }
+
+  commitments(netuid: number): Promise<CommitmentRecord[]> {
+    return this.#read((state) =>
+      Object.entries(state.subnets[String(netuid)]?.commitments ?? {})
+        .map(([hotkey, c]) => this.#record(hotkey, c))
+        .sort((a, b) => a.block - b.block || a.hotkey.localeCompare(b.hotkey)),
+    )
+  }
+
+  async commitmentOf(netuid: number, hotkey?: string): Promise<CommitmentRecord | null> {
+    const who = hotkey ?? this.#signer()
+    return this.#read((state) => {
+      const c = state.subnets[String(netuid)]?.commitments[who]
+      return c ? this.#record(who, c) : null
+    })
+  }
+
+  async publishCommitment(netuid: number, text: string): Promise<TxReceipt> {
+    const fields = textToFields(text)
+    return this.#extrinsic(`Commitments.set_commitment on subnet ${netuid}`, (s, who, block) => rt.setCommitment(s, who, block, netuid, fields))
+  }
+
+  async setWeights(netuid: number, uids: number[], values: number[], versionKey?: bigint): Promise<TxReceipt> {
+    checkWeightsArgs(netuid, uids, values, versionKey)
+    const key = versionKey ?? (await this.weightsPolicy(netuid)).versionKey
+    return this.#extrinsic(`SubtensorModule.set_weights on subnet ${netuid}`, (s, who, block) => rt.setWeights(s, who, block, netuid, uids, values, key))
+  }
+
+  async commitWeights(netuid: number, uids: number[], values: number[], versionKey?: bigint): Promise<PendingReveal & { receipt: TxReceipt }> {
+    checkWeightsArgs(netuid, uids, values, versionKey)
+    const hotkey = this.#signer()
+    const key = versionKey ?? (await this.weightsPolicy(netuid)).versionKey
+    const salt = randomSalt()
+    const commitHash = weightsCommitHash({ hotkey, netuid, uids, values, salt, versionKey: key })
+    const receipt = await this.#extrinsic(`SubtensorModule.commit_weights on subnet ${netuid}`, (s, who, block) => rt.commitWeights(s, who, block, netuid, commitHash))
+    const pending: PendingReveal = {
+      genesisHash: this.genesisHash, hotkey, netuid, commitHash, commitBlock: receipt.blockNumber,
+      uids: [...uids], values: [...values], salt, versionKey: key.toString(),
+    }
+    await this.#store.add(pending)
+    return { ...pending, receipt }
+  }
+
+  async revealPendingWeights(netuid: number): Promise<RevealOutcome[]> {
+    const hotkey = this.#signer()
+    const [policy, { block, onChain }] = await Promise.all([
+      this.weightsPolicy(netuid),
+      this.#read((state, head) => ({
+        block: head,
+        onChain: (state.subnets[String(netuid)]?.weightCommits[hotkey] ?? []).map(([hash, commitBlock]) => ({ hash, commitBlock })),
+      })),
+    ])
+    return revealDue({
+      store: this.#store, genesisHash: this.genesisHash, hotkey, netuid, block, policy, onChain,
+      reveal: (p) => this.#extrinsic(`SubtensorModule.reveal_weights on subnet ${netuid}`, (s, who, at) =>
+        rt.revealWeights(s, who, at, netuid, p.uids, p.values, p.salt, BigInt(p.versionKey))),
+    })
+  }
+
+  async close(): Promise<void> {}
+
+  // ---- administration (what sudo, registration and time do on a real chain) ----
+
+  async createSubnet(netuid: number, params: LocalSubnetParams = {}): Promise<void> {
+    if (!Number.isInteger(netuid) || netuid < 0 || netuid > 0xffff) throw new ChainRequestError(`netuid ${netuid} is not a u16`)
+    await this.#file.update((state) => {
+      if (state.subnets[String(netuid)]) throw new ChainRequestError(`subnet ${netuid} already exists`)
+      state.subnets[String(netuid)] = { ...newSubnet(), ...subnetFields(params) }
+    })
+  }
+
+  async setSubnetParams(netuid: number, params: LocalSubnetParams): Promise<void> {
+    await this.#file.update((state) => {
+      Object.assign(this.#subnet(state, netuid), subnetFields(params))
+    })
+  }
+
+  /** Registers a hotkey at the head block; returns its uid. */
+  async register(netuid: number, hotkey: string, options: { validatorPermit?: boolean; stake?: bigint } = {}): Promise<number> {
+    if (!isAddress(hotkey)) throw new ChainRequestError(`hotkey ${JSON.stringify(hotkey)} is not an SS58 address`)
+    return this.#file.update((state) => {
+      this.#catchUp(state)
+      const subnet = this.#subnet(state, netuid)
+      if (subnet.neurons.some((n) => n.hotkey === hotkey)) throw new ChainRequestError(`${hotkey} is already registered on subnet ${netuid}`)
+      subnet.neurons.push({
+        hotkey, validatorPermit: options.validatorPermit ?? false, stake: (options.stake ?? 0n).toString(), lastUpdate: 0, registeredAt: state.block,
+      })
+      return subnet.neurons.length - 1
+    })
+  }
+
+  async advanceBlocks(count: number): Promise<BlockRef> {
+    if (!Number.isInteger(count) || count < 0) throw new ChainRequestError(`cannot advance ${count} blocks`)
+    const block = await this.#file.update((state) => {
+      this.#catchUp(state)
+      state.block += count
+      return state.block
+    })
+    return { number: block, hash: this.#blockHash(block) }
+  }
+}
+
+function subnetFields(p: LocalSubnetParams): Partial<LocalSubnet> {
+  const out: Partial<LocalSubnet> = {}
+  if (p.tempo !== undefined) out.tempo = p.tempo
+  if (p.weightsSetRateLimit !== undefined) out.weightsSetRateLimit = p.weightsSetRateLimit
+  if (p.weightsVersionKey !== undefined) out.weightsVersionKey = p.weightsVersionKey.toString()
+  if (p.commitRevealEnabled !== undefined) out.commitRevealEnabled = p.commitRevealEnabled
+  if (p.revealPeriodEpochs !== undefined) out.revealPeriodEpochs = p.revealPeriodEpochs
+  if (p.minAllowedWeights !== undefined) out.minAllowedWeights = p.minAllowedWeights
+  return out
+}
+

@@ -1,0 +1,120 @@
+/**
+ * The local chain's dispatchables, with subtensor's rules and error names
+ * (pallets/subtensor weights.rs, pallets/commitments): who may commit, space per
+ * epoch, weights rate limit, version key, permits, commit-reveal windows.
+ */
+import { epochIndex, revealTiming } from '../epoch.js'
+import { MAX_FIELDS } from '../commitment-fields.js'
+import { weightsCommitHash } from '../weights-hash.js'
+import type { LocalState, LocalSubnet } from './state.js'
+
+export class LocalDispatchError extends Error {
+  constructor(readonly pallet: 'SubtensorModule' | 'Commitments', readonly errorName: string) {
+    super(`${pallet}.${errorName}`)
+  }
+}
+
+/** Short texts for the errors the local chain raises (subtensor's own docs, abridged). */
+export const ERROR_DOCS: Record<string, string> = {
+  SubnetNotExists: 'The subnet does not exist.',
+  AccountNotAllowedCommit: 'Account is not allowed to make commitments to the chain.',
+  TooManyFieldsInCommitmentInfo: 'Too many fields in the commitment info.',
+  SpaceLimitExceeded: 'Space Limit Exceeded for the current interval.',
+  CommitRevealEnabled: 'Attempting to call set_weights when commit/reveal is enabled.',
+  CommitRevealDisabled: 'Attempting to commit/reveal weights when disabled.',
+  WeightVecNotEqualSize: 'The dispatch is attempting to set weights on chain with uids and values of different lengths.',
+  UidsLengthExceedUidsInSubNet: 'Attempting to set weights for more uids than the subnet has.',
+  HotKeyNotRegisteredInSubNet: 'The hotkey is not registered in the subnet.',
+  IncorrectWeightVersionKey: 'A validator is attempting to set weights from a validator with incorrect weight version.',
+  SettingWeightsTooFast: 'A transactor exceeded the rate limit for setting weights.',
+  NeuronNoValidatorPermit: 'The caller is attempting to set non-self weights without being a permitted validator.',
+  DuplicateUids: 'The caller is attempting to set weights with duplicate UIDs in the weight matrix.',
+  UidVecContainInvalidOne: 'The caller is attempting to set weight to at least one UID that does not exist in the metagraph.',
+  WeightVecLengthIsLow: 'The dispatch is attempting to set weights on chain with fewer elements than are allowed.',
+  CommittingWeightsTooFast: 'A transactor exceeded the rate limit for committing weights.',
+  TooManyUnrevealedCommits: 'Too many unrevealed commits.',
+  NoWeightsCommitFound: 'No commit found for the provided hotkey+netuid combination when attempting to reveal the weights.',
+  ExpiredWeightCommit: 'Attempted to reveal weights that are expired.',
+  RevealTooEarly: 'Attempted to reveal weights too early.',
+  InvalidRevealCommitHashNotMatch: 'Committed hash does not equal the hashed reveal data.',
+}
+
+const fail = (pallet: 'SubtensorModule' | 'Commitments', name: string): never => {
+  throw new LocalDispatchError(pallet, name)
+}
+
+export function subnetOf(state: LocalState, netuid: number): LocalSubnet {
+  return state.subnets[String(netuid)] ?? fail('SubtensorModule', 'SubnetNotExists')
+}
+
+const uidOf = (subnet: LocalSubnet, hotkey: string): number => subnet.neurons.findIndex((n) => n.hotkey === hotkey)
+
+function rateLimitPassed(subnet: LocalSubnet, uid: number, block: number): boolean {
+  const last = subnet.neurons[uid]!.lastUpdate
+  return last === 0 || block - last >= subnet.weightsSetRateLimit
+}
+
+export function setCommitment(state: LocalState, who: string, block: number, netuid: number, fields: Uint8Array[]): void {
+  if (fields.length > MAX_FIELDS) fail('Commitments', 'TooManyFieldsInCommitmentInfo')
+  const subnet = state.subnets[String(netuid)]
+  if (!subnet || uidOf(subnet, who) < 0) return fail('Commitments', 'AccountNotAllowedCommit')
+  const required = Math.max(100, fields.reduce((sum, f) => sum + f.length, 0))
+  const epoch = epochIndex(netuid, subnet.tempo, block)
+  const usage = subnet.usedSpace[who]
+  const used = usage && usage.lastEpoch === epoch ? usage.used : 0
+  if (used + required > state.maxSpace) fail('Commitments', 'SpaceLimitExceeded')
+  subnet.usedSpace[who] = { lastEpoch: epoch, used: used + required }
+  subnet.commitments[who] = { block, fields: fields.map((f) => Buffer.from(f).toString('hex')) }
+}
+
+export function setWeights(state: LocalState, who: string, block: number, netuid: number, uids: number[], values: number[], versionKey: bigint, viaReveal = false): void {
+  const subnet = subnetOf(state, netuid)
+  if (subnet.commitRevealEnabled && !viaReveal) fail('SubtensorModule', 'CommitRevealEnabled')
+  if (uids.length !== values.length) fail('SubtensorModule', 'WeightVecNotEqualSize')
+  const size = subnet.neurons.length
+  if (uids.length > size) fail('SubtensorModule', 'UidsLengthExceedUidsInSubNet')
+  const uid = uidOf(subnet, who)
+  if (uid < 0) fail('SubtensorModule', 'HotKeyNotRegisteredInSubNet')
+  const networkKey = BigInt(subnet.weightsVersionKey)
+  if (networkKey !== 0n && versionKey < networkKey) fail('SubtensorModule', 'IncorrectWeightVersionKey')
+  if (!subnet.commitRevealEnabled && !rateLimitPassed(subnet, uid, block)) fail('SubtensorModule', 'SettingWeightsTooFast')
+  const selfWeight = uids.length === 1 && uids[0] === uid
+  if (!selfWeight && !subnet.neurons[uid]!.validatorPermit) fail('SubtensorModule', 'NeuronNoValidatorPermit')
+  if (new Set(uids).size !== uids.length) fail('SubtensorModule', 'DuplicateUids')
+  if (uids.some((u) => u >= size)) fail('SubtensorModule', 'UidVecContainInvalidOne')
+  if (!selfWeight && values.length < Math.min(size, subnet.minAllowedWeights)) fail('SubtensorModule', 'WeightVecLengthIsLow')
+  subnet.weights[String(uid)] = uids.map((u, i) => [u, values[i]!])
+  if (!subnet.commitRevealEnabled) subnet.neurons[uid]!.lastUpdate = block
+}
+
+export function commitWeights(state: LocalState, who: string, block: number, netuid: number, hash: string): void {
+  const subnet = subnetOf(state, netuid)
+  if (!subnet.commitRevealEnabled) fail('SubtensorModule', 'CommitRevealDisabled')
+  const uid = uidOf(subnet, who)
+  if (uid < 0) fail('SubtensorModule', 'HotKeyNotRegisteredInSubNet')
+  if (!rateLimitPassed(subnet, uid, block)) fail('SubtensorModule', 'CommittingWeightsTooFast')
+  const live = (subnet.weightCommits[who] ?? []).filter(([, at]) => revealTiming(netuid, subnet.tempo, subnet.revealPeriodEpochs, at, block) !== 'expired')
+  if (live.length >= 10) fail('SubtensorModule', 'TooManyUnrevealedCommits')
+  subnet.weightCommits[who] = [...live, [hash, block]]
+  subnet.neurons[uid]!.lastUpdate = block
+}
+
+export function revealWeights(state: LocalState, who: string, block: number, netuid: number, uids: number[], values: number[], salt: number[], versionKey: bigint): void {
+  const subnet = subnetOf(state, netuid)
+  if (!subnet.commitRevealEnabled) fail('SubtensorModule', 'CommitRevealDisabled')
+  const all = subnet.weightCommits[who] ?? []
+  if (all.length === 0) fail('SubtensorModule', 'NoWeightsCommitFound')
+  const timing = (at: number) => revealTiming(netuid, subnet.tempo, subnet.revealPeriodEpochs, at, block)
+  const expired = all.filter(([, at]) => timing(at) === 'expired').map(([h]) => h)
+  const live = all.filter(([h]) => !expired.includes(h))
+  const hash = weightsCommitHash({ hotkey: who, netuid, uids, values, salt, versionKey })
+  const position = live.findIndex(([h]) => h === hash)
+  if (position < 0) {
+    fail('SubtensorModule', expired.includes(hash) ? 'ExpiredWeightCommit' : live.length === 0 ? 'NoWeightsCommitFound' : 'InvalidRevealCommitHashNotMatch')
+  }
+  if (timing(live[position]![1]) !== 'open') fail('SubtensorModule', 'RevealTooEarly')
+  const rest = live.slice(position + 1)
+  if (rest.length) subnet.weightCommits[who] = rest
+  else delete subnet.weightCommits[who]
+  setWeights(state, who, block, netuid, uids, values, versionKey, true)
+}

@@ -1,0 +1,42 @@
+/**
+ * The eval set, read, validated and tokenized once so a validator can score many
+ * datasets against it without repeating that work.
+ */
+import type { CompetitionConfig } from '../config/index.js'
+import { readDataset } from '../dataset/index.js'
+import { InvalidArgumentError } from '../errors.js'
+import type { ChatTokenizer, TokenizedRows } from '../tokenize/index.js'
+import { toDatasetSource } from './source.js'
+import type { DatasetInput } from './types.js'
+
+export interface PreparedEvalSet {
+  readonly kind: 'flock-eval-set'
+  readonly hash: string
+  readonly rows: number
+  readonly tokenized: TokenizedRows
+  readonly maxSeqLen: number
+  /** identifies the tokenizer it was made with */
+  readonly tokenizer: ChatTokenizer
+}
+
+export function isPreparedEvalSet(v: unknown): v is PreparedEvalSet {
+  return typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'flock-eval-set'
+}
+
+/** Eval sets are trusted more than miners' data but still checked: schema, with generous size limits. */
+const EVAL_LIMITS = { maxBytes: 2 ** 31 - 1, maxRows: 10_000_000, minRows: 1 }
+
+export async function prepareEvalSet(
+  tokenizer: ChatTokenizer,
+  input: DatasetInput,
+  options: { maxSeqLen: number; config?: Pick<CompetitionConfig, 'dataset'>; signal?: AbortSignal },
+): Promise<PreparedEvalSet> {
+  if (!Number.isInteger(options.maxSeqLen) || options.maxSeqLen < 2) throw new InvalidArgumentError(`maxSeqLen: must be an integer >= 2, got ${options.maxSeqLen}`)
+  const ds = await readDataset(toDatasetSource(input, 'eval'), {
+    limits: { ...(options.config?.dataset ?? {}), ...EVAL_LIMITS },
+    ...(options.signal ? { signal: options.signal } : {}),
+  })
+  const tokenized = tokenizer.tokenizeRows(ds.rows, { maxSeqLen: options.maxSeqLen, ...(options.signal ? { signal: options.signal } : {}) })
+  if (tokenized.sequences.length === 0) throw new InvalidArgumentError('eval: no row has an assistant token left after truncation')
+  return Object.freeze({ kind: 'flock-eval-set', hash: ds.hash, rows: ds.rowCount, tokenized, maxSeqLen: options.maxSeqLen, tokenizer })
+}

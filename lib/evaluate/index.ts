@@ -1,0 +1,5 @@
+export { evaluateDataset } from './evaluate-dataset.js'
+export { prepareEvalSet, isPreparedEvalSet } from './eval-set.js'
+export type { PreparedEvalSet } from './eval-set.js'
+export { planBudget } from './budget.js'
+export type { DatasetInput, EvaluateDatasetOptions, EvaluateProgress, EvalResult, TrainingBudgetUsed } from './types.js'

@@ -1,0 +1,97 @@
+/** Options and result of evaluateDataset(). */
+import type { CompetitionConfig } from '../config/index.js'
+import type { DatasetSource } from '../dataset/index.js'
+import type { BaseModel } from '../model.js'
+import type { ChatTokenizer } from '../tokenize/index.js'
+import type { EvalLossDefinition, EvalLosses, TrainProgress } from '../train.js'
+import type { LoraSettings, TrainingSettings } from '../train-settings.js'
+import type { PreparedEvalSet } from './eval-set.js'
+
+/** Rows as an array, or any dataset source (`{ path }`, `{ jsonl }`, `{ stream }`, `{ rows }`). */
+export type DatasetInput = readonly unknown[] | DatasetSource
+
+export interface EvaluateProgress extends Partial<Omit<TrainProgress, 'phase'>> {
+  phase: 'load' | 'read' | 'tokenize' | 'train' | 'eval'
+  elapsedSeconds: number
+}
+
+export interface EvaluateDatasetOptions {
+  /** A loaded base model (kept loaded), or a Hugging Face model folder (loaded and disposed by this call). */
+  model: BaseModel | string
+  /** Tokenizer and chat template: a loaded ChatTokenizer, or a folder (default: the model folder). */
+  tokenizer?: ChatTokenizer | string
+  /** The miner's training rows. */
+  train: DatasetInput
+  /** The standard eval set: rows, a dataset source, or prepareEvalSet()'s result (reuse it across many calls). */
+  eval: DatasetInput | PreparedEvalSet
+  /** LoRA, training, budget and dataset limits (default: defaultCompetitionConfig, the live subnet's settings). */
+  config?: CompetitionConfig
+  /** Overrides of the config's LoRA and training settings, in the trainer's terms. */
+  lora?: Partial<LoraSettings>
+  training?: Partial<Omit<TrainingSettings, 'epochs' | 'maxSteps'>>
+  /** Every random choice (row sample, LoRA init, dropout, data order) derives from it. Default 0. */
+  seed?: number | bigint
+  /** Only 'cpu' until the CUDA backend lands. */
+  device?: 'cpu'
+  /** CPU threads when `model` is a folder (0 = all cores). */
+  numThreads?: number
+  /** Default 'example-mean', what the live FLock validator reports. */
+  evalLossDefinition?: EvalLossDefinition
+  /** Also report the base model's eval loss (one more eval pass). */
+  baseline?: boolean
+  /** Write the trained adapter here in PEFT layout. */
+  saveAdapterDir?: string
+  onProgress?: (p: EvaluateProgress) => void
+  signal?: AbortSignal
+}
+
+export interface TrainingBudgetUsed {
+  maxTrainRows: number
+  /** rows in the miner's dataset */
+  rowsAvailable: number
+  /** rows sampled for training (≤ maxTrainRows) */
+  rowsSampled: number
+  /** sequences trained on: sampled rows left with targets after truncation */
+  sequences: number
+  /** what fixed the number of steps */
+  limitedBy: 'optimizerSteps' | 'trainTokens'
+  optimizerSteps: number
+  /** passes over the sampled sequences that those steps amount to */
+  epochs: number
+  /** more passes than the competition's `training.epochs`: a small dataset repeated to fill the budget */
+  repeated: boolean
+}
+
+export interface EvalResult {
+  /** The eval loss under `evalLossDefinition` (lower is better). */
+  evalLoss: number
+  evalLossDefinition: EvalLossDefinition
+  eval: EvalLosses
+  /** The base model's eval loss (when `baseline` was asked). */
+  baseline?: EvalLosses
+  trainLoss: number[]
+  learningRates: number[]
+  gradNorms: number[]
+  budget: TrainingBudgetUsed
+  tokens: {
+    trainTokens: number
+    trainTargets: number
+    trainTruncated: number
+    trainDropped: number
+    evalSequences: number
+    evalTokens: number
+    evalTargets: number
+    evalTruncated: number
+    evalDropped: number
+  }
+  timings: { loadSeconds: number; readSeconds: number; tokenizeSeconds: number; trainSeconds: number; evalSeconds: number; totalSeconds: number }
+  tokensPerSecond: number
+  peakRssBytes: number
+  peakWorkspaceBytes: number
+  device: string
+  /** Canonical content hash of the whole training dataset (order- and whitespace-stable). */
+  datasetHash: string
+  evalSetHash: string
+  model: { dir: string; architecture: string; numParameters: number }
+  settings: { lora: LoraSettings; training: TrainingSettings; seed: bigint; maxSeqLen: number; config: string }
+}
