@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { FlockError } from '../lib/errors.js'
-import { BENCH_USAGE, compareCommand, formatResult, parseBenchArgs, runBench, UsageError, type CompareRun } from '../lib/bench/index.js'
+import { BENCH_USAGE, compareCommand, formatResult, parseBenchArgs, runBench, runDatasetBench, UsageError, type CompareRun } from '../lib/bench/index.js'
 
 const argv = process.argv.slice(2)
 const log = (m: string) => process.stderr.write(m + '\n')
@@ -12,8 +12,9 @@ async function main(): Promise<number> {
     return argv.length === 0 ? 2 : 0
   }
   if (cmd.command === 'dataset') {
-    log('flock-bench dataset: needs evaluateDataset(), which this version of @flock/lora does not have yet')
-    return 2
+    const r = await runDatasetBench({ ...cmd.options, onProgress: log })
+    process.stdout.write(cmd.json ? JSON.stringify(r) + '\n' : formatResult(r))
+    return 0
   }
   if (cmd.command !== 'compare') {
     const r = await runBench({ ...cmd.options, onProgress: log })

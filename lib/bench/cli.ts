@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util'
 
 import { InvalidArgumentError } from '../errors.js'
+import type { DatasetBenchOptions } from './dataset-bench.js'
 import type { BenchKind, BenchOptions } from './run.js'
 import { SHAPE_NAMES, type BenchDtype } from './shapes.js'
 
@@ -11,7 +12,7 @@ Usage:
   flock-bench train   [--shape NAME] [--seq N] [--steps K] [--device cpu|cuda] [--threads T] [--dtype f32|bf16] [--seed S] [--json]
   flock-bench eval    (the same flags: times eval forward passes, one sequence each)
   flock-bench compare train|eval [the same flags] [--rounds R] [--python PATH] [--results DIR] [--no-record] [--profile] [--note TEXT] [--json]
-  flock-bench dataset --model DIR [--train FILE] [--eval FILE]
+  flock-bench dataset --model DIR|--shape tiny [--train FILE] [--eval FILE] [--steps K] [--threads T] [--seed S] [--json]
 
 Shapes: ${SHAPE_NAMES.join(', ')} (random weights, written once to $FLOCK_BENCH_CACHE or ~/.cache/flock-bench).
 Defaults: --shape qwen2.5-0.5b --seq 512 --steps 4 --device cpu --threads 0 (all cores) --dtype f32 --seed 1; compare: --rounds 3.
@@ -19,6 +20,8 @@ LoRA r 16, alpha 32, all seven target modules, dropout 0, AdamW lr 2e-4 (constan
 Random token ids with the loss on the last 3/4 of each sequence; one untimed warm-up step before the timed ones.
 compare runs ours and the HF transformers + PEFT reference (bench/reference/peft_bench.py) alternately,
 with the Python of --python or $FLOCK_REF_PYTHON, and appends the record to bench/results/.
+dataset times one evaluateDataset() run (load, read, tokenize, train, eval) on the reference chat dataset
+in bench/data/ unless --train/--eval say otherwise; --steps replaces the competition's optimizer-step budget.
 `
 
 export type BenchCommand =
@@ -35,7 +38,7 @@ export type BenchCommand =
       note: string | undefined
       json: boolean
     }
-  | { command: 'dataset'; model: string; train: string | undefined; eval: string | undefined; json: boolean }
+  | { command: 'dataset'; options: DatasetBenchOptions; json: boolean }
 
 export class UsageError extends InvalidArgumentError {}
 
@@ -86,8 +89,19 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
 
   if (command === 'dataset') {
     if (pos.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(pos[1])}`)
-    if (!v.model) throw new UsageError('dataset: --model DIR is required')
-    return { command, model: v.model, train: v.train, eval: v.eval, json: v.json }
+    for (const f of ['seq', 'dtype', 'rounds']) if (given.has(f)) throw new UsageError(`--${f} does not apply to 'flock-bench dataset'`)
+    const options: DatasetBenchOptions = {
+      model: v.model,
+      shape: given.has('shape') ? v.shape : undefined,
+      train: v.train,
+      eval: v.eval,
+      device: v.device,
+      threads: int('threads', v.threads),
+      seed: int('seed', v.seed),
+      steps: given.has('steps') ? int('steps', v.steps) : undefined,
+    }
+    if ((options.model === undefined) === (options.shape === undefined)) throw new UsageError('dataset: give --model DIR or --shape tiny')
+    return { command, options, json: v.json }
   }
   let kind: string | undefined = command
   if (command === 'compare') kind = pos[1]
