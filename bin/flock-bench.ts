@@ -46,6 +46,7 @@ async function main(): Promise<number> {
         ours_median_peak_rss_mb: s.ours.median_peak_rss_mb,
         reference_median_peak_rss_mb: s.reference.median_peak_rss_mb,
         memory_ratio: s.memory_ratio,
+        best_step_speed_ratio: s.best_step_speed_ratio,
         warmup_loss_rel_diff: s.warmup_loss_rel_diff,
         recorded: out.files ? `${out.files.jsonl}, ${out.files.markdown}` : 'no',
       }),

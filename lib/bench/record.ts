@@ -28,6 +28,7 @@ const SUMMARY_HEADER = `# Benchmark results
 Appended by \`flock-bench compare\`; the raw runs are in the \`<kind>.jsonl\` files beside this one.
 Speed ratio = median ours tokens/s ÷ median reference tokens/s (> 1: ours faster).
 Memory ratio = median ours peak RSS ÷ median reference peak RSS (< 1: ours smaller); both are whole-process peaks.
+Fastest-step ratio = (tokens per step ÷ fastest single timed step) ours ÷ the same for the reference.
 `
 
 const f = (x: number, digits = 1) => x.toFixed(digits)
@@ -41,6 +42,12 @@ export function markdownSection(r: CompareRecord): string {
     '',
     `**Speed ratio ${f(m.speed_ratio, 2)}×** (ours ${f(m.ours.median_tokens_per_s)} tokens/s, reference ${f(m.reference.median_tokens_per_s)} tokens/s); ` +
       `**memory ratio ${f(m.memory_ratio, 2)}×** (ours ${f(m.ours.median_peak_rss_mb, 0)} MB, reference ${f(m.reference.median_peak_rss_mb, 0)} MB).`,
+    ...(m.best_step_speed_ratio !== null
+      ? [
+          '',
+          `Fastest single step (steadier on a shared machine): ours ${f(m.ours.best_step_tokens_per_s!)} tokens/s, reference ${f(m.reference.best_step_tokens_per_s!)} tokens/s, ratio ${f(m.best_step_speed_ratio, 2)}×.`,
+        ]
+      : []),
     ...(m.warmup_loss_rel_diff !== null ? ['', `Warm-up step loss, ours vs reference: relative difference ${m.warmup_loss_rel_diff.toExponential(2)}.`] : []),
     '',
     `- command: \`${r.command}\``,

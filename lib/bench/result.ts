@@ -21,6 +21,8 @@ export const benchResultSchema = z
     loss: z.number(),
     /** loss of the untimed warm-up step (train); null where not measured */
     warmup_loss: z.number().nullable(),
+    /** seconds of each timed step (or forward pass) */
+    step_seconds: z.array(z.number().positive()).optional(),
   })
   .passthrough()
 

@@ -16,6 +16,12 @@ export interface SideSummary {
   median_peak_rss_mb: number
   max_peak_rss_mb: number
   median_loss: number
+  /**
+   * tokens of one step ÷ the fastest single timed step of any run: noise from
+   * other work on the machine only ever slows a step down, so on a shared
+   * machine this is the steadier figure. Null without step times.
+   */
+  best_step_tokens_per_s: number | null
 }
 
 export interface CompareSummary {
@@ -31,6 +37,18 @@ export interface CompareSummary {
    * Null when a side did not report it.
    */
   warmup_loss_rel_diff: number | null
+  /** best_step_tokens_per_s ours ÷ reference (null when a side has no step times) */
+  best_step_speed_ratio: number | null
+}
+
+function bestStep(results: readonly BenchResult[]): number | null {
+  let best: number | null = null
+  for (const r of results) {
+    if (!r.step_seconds || r.step_seconds.length === 0) return null
+    const v = r.tokens / r.steps / Math.min(...r.step_seconds)
+    best = best === null ? v : Math.max(best, v)
+  }
+  return best
 }
 
 export function summarizeSide(results: readonly BenchResult[]): SideSummary {
@@ -44,6 +62,7 @@ export function summarizeSide(results: readonly BenchResult[]): SideSummary {
     median_peak_rss_mb: median(rss),
     max_peak_rss_mb: Math.max(...rss),
     median_loss: median(results.map((r) => r.loss)),
+    best_step_tokens_per_s: bestStep(results),
   }
 }
 
@@ -57,6 +76,7 @@ export function compareSummary(ours: readonly BenchResult[], reference: readonly
     reference: r,
     speed_ratio: o.median_tokens_per_s / r.median_tokens_per_s,
     memory_ratio: o.median_peak_rss_mb / r.median_peak_rss_mb,
+    best_step_speed_ratio: o.best_step_tokens_per_s !== null && r.best_step_tokens_per_s !== null ? o.best_step_tokens_per_s / r.best_step_tokens_per_s : null,
     warmup_loss_rel_diff: wo.length > 0 && wr.length > 0 ? Math.abs(median(wo) - median(wr)) / Math.abs(median(wr)) : null,
   }
 }

@@ -40,7 +40,8 @@ const speed = Number(tps) * round
 console.log('noise before the result')
 console.log(JSON.stringify({ kind, impl: name, device: 'cpu', shape: flag('--shape'), dtype: flag('--dtype'), seq, steps, warmup_steps: 1,
   tokens: seq * steps, seconds: seq * steps / speed, tokens_per_s: speed, peak_rss_mb: Number(rss), threads: Number(flag('--threads')),
-  loss: 10 + round, warmup_loss: name === 'ours' ? 12 : 12.0012 }))
+  loss: 10 + round, warmup_loss: name === 'ours' ? 12 : 12.0012,
+  step_seconds: [0.6 * seq * steps / speed, 0.4 * seq * steps / speed] }))
 process.stderr.write(process.env.FLOCK_PROFILE ? '[flock profile] 1.00 s in timed ops\\n  linear fwd   0.600 s  60.0%\\n  lora fwd   0.400 s  40.0%\\nafter\\n' : '')
 `
 
@@ -67,6 +68,12 @@ t.test('median and ratios', async (t) => {
   t.match(s.ours, { runs: 3, min_tokens_per_s: 100, max_tokens_per_s: 150, max_peak_rss_mb: 1000 })
   t.equal(s.warmup_loss_rel_diff, 0)
   t.equal(compareSummary([r(1, 1, null)], [r(1, 1, null)]).warmup_loss_rel_diff, null)
+  t.equal(s.best_step_speed_ratio, null, 'no step times, no fastest-step figure')
+  const stepped = (steps: number[]) => ({ ...r(1, 1), tokens: 20 * steps.length, steps: steps.length, step_seconds: steps }) as BenchResult
+  const b = compareSummary([stepped([2, 1]), stepped([4, 0.5])], [stepped([2, 4]), stepped([5, 5])])
+  t.equal(b.ours.best_step_tokens_per_s, 40, '20 tokens in the fastest step, 0.5 s')
+  t.equal(b.reference.best_step_tokens_per_s, 10)
+  t.equal(b.best_step_speed_ratio, 4)
 })
 
 t.test('runs alternate, each side in its own process, and the summary follows from the runs', async (t) => {
@@ -94,6 +101,7 @@ t.test('runs alternate, each side in its own process, and the summary follows fr
   )
   t.equal(out.summary.speed_ratio, 200 / 80)
   t.equal(out.summary.memory_ratio, 0.5)
+  t.ok(Math.abs(out.summary.best_step_speed_ratio! - 2.5) < 1e-12, 'fastest steps: 300/0.8 against 120/0.8')
   t.ok(Math.abs(out.summary.warmup_loss_rel_diff! - 0.0012 / 12.0012) < 1e-12)
   t.equal(out.runs[0]!.profile, '[flock profile] 1.00 s in timed ops\n  linear fwd   0.600 s  60.0%\n  lora fwd   0.400 s  40.0%')
   t.equal(out.runs[1]!.profile, undefined, 'the reference has no profile')
@@ -159,6 +167,7 @@ t.test('compareCommand writes the record: one JSON line per comparison and a mar
   t.match(md, /\*\*Speed ratio 2\.00×\*\* \(ours 150\.0 tokens\/s, reference 75\.0 tokens\/s\)/)
   t.match(md, /\| 2 \| reference \| 100\.0 \|/)
   t.match(md, /- note: first/)
+  t.match(md, /Fastest single step \(steadier on a shared machine\): ours 250\.0 tokens\/s, reference 125\.0 tokens\/s, ratio 2\.00×/)
   await t.rejects(appendRecord(results, { ...rec, kind: '../x' }), /plain word/)
 })
 
