@@ -1,5 +1,65 @@
 #!/usr/bin/env node
-import yargs from 'yargs'
-import { hideBin } from 'yargs/helpers'
+import { FlockError } from '../lib/errors.js'
+import { BENCH_USAGE, compareCommand, formatResult, parseBenchArgs, runBench, runDatasetBench, UsageError, type CompareRun } from '../lib/bench/index.js'
 
-await yargs(hideBin(process.argv)).scriptName('flock-bench').usage('$0 — benchmark LoRA training and evaluation').strict().help().parseAsync()
+const argv = process.argv.slice(2)
+const log = (m: string) => process.stderr.write(m + '\n')
+
+async function main(): Promise<number> {
+  const cmd = parseBenchArgs(argv)
+  if (cmd.command === 'help') {
+    process.stdout.write(BENCH_USAGE)
+    return argv.length === 0 ? 2 : 0
+  }
+  if (cmd.command === 'dataset') {
+    const r = await runDatasetBench({ ...cmd.options, onProgress: log })
+    process.stdout.write(cmd.json ? JSON.stringify(r) + '\n' : formatResult(r))
+    return 0
+  }
+  if (cmd.command !== 'compare') {
+    const r = await runBench({ ...cmd.options, onProgress: log })
+    process.stdout.write(cmd.json ? JSON.stringify(r) + '\n' : formatResult(r))
+    return 0
+  }
+  const onRun = (r: CompareRun) =>
+    log(`round ${r.round} ${r.impl.padEnd(9)} ${r.result.tokens_per_s.toFixed(1).padStart(9)} tokens/s  ${r.result.peak_rss_mb.toFixed(0).padStart(6)} MB peak RSS  loss ${r.result.loss.toFixed(4)}`)
+  const out = await compareCommand({
+    options: cmd.options,
+    rounds: cmd.rounds,
+    python: cmd.python,
+    oursCommand: [process.execPath, ...process.execArgv, process.argv[1]!],
+    resultsDir: cmd.record ? cmd.resultsDir : null,
+    profile: cmd.profile,
+    note: cmd.note,
+    commandLine: ['flock-bench', ...argv].join(' '),
+    onRun,
+    onProgress: log,
+  })
+  const s = out.summary
+  if (cmd.json) process.stdout.write(JSON.stringify(out.record) + '\n')
+  else
+    process.stdout.write(
+      formatResult({
+        ours_median_tokens_per_s: s.ours.median_tokens_per_s,
+        reference_median_tokens_per_s: s.reference.median_tokens_per_s,
+        speed_ratio: s.speed_ratio,
+        ours_median_peak_rss_mb: s.ours.median_peak_rss_mb,
+        reference_median_peak_rss_mb: s.reference.median_peak_rss_mb,
+        memory_ratio: s.memory_ratio,
+        best_step_speed_ratio: s.best_step_speed_ratio,
+        warmup_loss_rel_diff: s.warmup_loss_rel_diff,
+        recorded: out.files ? `${out.files.jsonl}, ${out.files.markdown}` : 'no',
+      }),
+    )
+  return 0
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    const usage = err instanceof UsageError
+    log(`flock-bench: ${err instanceof FlockError || usage ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+    if (usage) log('run flock-bench --help for usage')
+    process.exitCode = usage ? 2 : 1
+  },
+)

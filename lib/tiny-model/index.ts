@@ -8,8 +8,10 @@ import { join } from 'node:path'
 
 import { InvalidArgumentError } from '../errors.js'
 import type { Seed } from '../util/seeded-random.js'
+import { architectureName, hfModelConfig } from './config.js'
+import { encodeSafetensorsF32 } from './safetensors.js'
 import { buildTinyTokenizer, type TinyArch } from './tokenizer.js'
-import { encodeSafetensorsF32, tinyWeights, type TinyDims } from './weights.js'
+import { tinyWeights, type TinyDims } from './weights.js'
 
 export type { TinyArch } from './tokenizer.js'
 
@@ -53,26 +55,17 @@ export async function writeTinyModel(dir: string, options: TinyModelOptions = {}
     if (typeof v === 'number' && (!Number.isInteger(v) || v <= 0)) throw new InvalidArgumentError(`${k}: expected a positive integer, got ${v}`)
   if (dims.hiddenSize % dims.numHeads !== 0 || (dims.hiddenSize / dims.numHeads) % 2 !== 0 || dims.numHeads % dims.numKvHeads !== 0)
     throw new InvalidArgumentError('hiddenSize / numHeads must be an even integer and numKvHeads must divide numHeads')
-  const architecture = arch === 'qwen2' ? 'Qwen2ForCausalLM' : 'LlamaForCausalLM'
-  const config = {
-    architectures: [architecture],
-    model_type: arch,
-    vocab_size: vocabSize,
-    hidden_size: dims.hiddenSize,
-    intermediate_size: dims.intermediateSize,
-    num_hidden_layers: dims.numLayers,
-    num_attention_heads: dims.numHeads,
-    num_key_value_heads: dims.numKvHeads,
-    hidden_act: 'silu',
-    max_position_embeddings: 4096,
-    rms_norm_eps: 1e-6,
-    rope_theta: arch === 'qwen2' ? 10000.0 : 500000.0,
-    tie_word_embeddings: dims.tieWordEmbeddings,
-    bos_token_id: tok.bosTokenId,
-    eos_token_id: tok.eosTokenId,
-    torch_dtype: 'float32',
-    ...(arch === 'qwen2' ? { use_sliding_window: false } : { attention_bias: false, mlp_bias: false }),
-  }
+  const architecture = architectureName(arch)
+  const config = hfModelConfig({
+    arch,
+    dims,
+    maxPositionEmbeddings: 4096,
+    rmsNormEps: 1e-6,
+    ropeTheta: arch === 'qwen2' ? 10000.0 : 500000.0,
+    bosTokenId: tok.bosTokenId,
+    eosTokenId: tok.eosTokenId,
+    torchDtype: 'float32',
+  })
   await mkdir(dir, { recursive: true })
   const weights = encodeSafetensorsF32(tinyWeights(dims, options.seed ?? 0), { format: 'pt' })
   await writeFile(join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n')

@@ -1,5 +1,8 @@
-/** Random F32 weights for a tiny Llama/Qwen2 model, and the safetensors encoding. */
+/** The tensor layout of a Llama/Qwen2 model (HF names), and random F32 weights for a tiny one. */
 import { SeededRandom, type Seed } from '../util/seeded-random.js'
+import { numel, type F32Tensor } from './safetensors.js'
+
+export { encodeSafetensorsF32, type F32Tensor } from './safetensors.js'
 
 export interface TinyDims {
   vocabSize: number
@@ -13,27 +16,21 @@ export interface TinyDims {
   tieWordEmbeddings: boolean
 }
 
-export interface F32Tensor {
+/** How a tensor is initialised: a matrix scaled by its fan-in, an RMSNorm gain, or a bias. */
+export type TensorInit = { kind: 'matrix'; fanIn: number } | { kind: 'norm' } | { kind: 'bias' }
+
+export interface TensorSpec {
+  name: string
   shape: number[]
-  data: Float32Array
+  init: TensorInit
 }
 
-/**
- * HF's own init (std 0.02) gives near-uniform logits; these are wider so every
- * layer matters: matrices N(0,1)·1.5/sqrt(fan_in), biases N(0, 0.1²), norms 1 + N(0, 0.2²).
- */
-export function tinyWeights(d: TinyDims, seed: Seed): Map<string, F32Tensor> {
-  const rng = new SeededRandom(seed, 'tiny-model-weights')
-  const out = new Map<string, F32Tensor>()
-  const tensor = (name: string, shape: number[], sample: () => number): void => {
-    const n = shape.reduce((a, b) => a * b, 1)
-    const data = new Float32Array(n)
-    for (let i = 0; i < n; i++) data[i] = sample()
-    out.set(name, { shape, data })
-  }
-  const matrix = (name: string, rows: number, cols: number): void => tensor(name, [rows, cols], () => (rng.normal() * 1.5) / Math.sqrt(cols))
-  const norm = (name: string, n: number): void => tensor(name, [n], () => 1 + 0.2 * rng.normal())
-  const bias = (name: string, n: number): void => tensor(name, [n], () => 0.1 * rng.normal())
+/** Every tensor of the model, in file order. */
+export function modelTensorSpecs(d: TinyDims): TensorSpec[] {
+  const out: TensorSpec[] = []
+  const matrix = (name: string, rows: number, cols: number) => out.push({ name, shape: [rows, cols], init: { kind: 'matrix', fanIn: cols } })
+  const norm = (name: string, n: number) => out.push({ name, shape: [n], init: { kind: 'norm' } })
+  const bias = (name: string, n: number) => out.push({ name, shape: [n], init: { kind: 'bias' } })
   const headDim = d.hiddenSize / d.numHeads
   const q = d.numHeads * headDim
   const kv = d.numKvHeads * headDim
@@ -60,25 +57,25 @@ export function tinyWeights(d: TinyDims, seed: Seed): Map<string, F32Tensor> {
   return out
 }
 
-/** safetensors bytes: u64 header length, JSON header (padded to 8 bytes), little-endian data. */
-export function encodeSafetensorsF32(tensors: Map<string, F32Tensor>, metadata: Record<string, string> = {}): Buffer {
-  const header: Record<string, unknown> = { __metadata__: metadata }
-  let offset = 0
-  for (const [name, t] of tensors) {
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.length * 4] }
-    offset += t.data.length * 4
-  }
-  let json = JSON.stringify(header)
-  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8)
-  const out = Buffer.alloc(8 + Buffer.byteLength(json) + offset)
-  out.writeBigUInt64LE(BigInt(Buffer.byteLength(json)), 0)
-  out.write(json, 8, 'utf8')
-  let pos = 8 + Buffer.byteLength(json)
-  for (const t of tensors.values()) {
-    for (const x of t.data) {
-      out.writeFloatLE(x, pos)
-      pos += 4
-    }
+/** Σ elements over the tensors (the model's parameter count). */
+export function countParameters(d: TinyDims): number {
+  return modelTensorSpecs(d).reduce((n, s) => n + numel(s.shape), 0)
+}
+
+/**
+ * HF's own init (std 0.02) gives near-uniform logits; these are wider so every
+ * layer matters: matrices N(0,1)·1.5/sqrt(fan_in), biases N(0, 0.1²), norms 1 + N(0, 0.2²).
+ */
+export function tinyWeights(d: TinyDims, seed: Seed): Map<string, F32Tensor> {
+  const rng = new SeededRandom(seed, 'tiny-model-weights')
+  const out = new Map<string, F32Tensor>()
+  for (const s of modelTensorSpecs(d)) {
+    const init = s.init
+    const sample =
+      init.kind === 'matrix' ? () => (rng.normal() * 1.5) / Math.sqrt(init.fanIn) : init.kind === 'norm' ? () => 1 + 0.2 * rng.normal() : () => 0.1 * rng.normal()
+    const data = new Float32Array(numel(s.shape))
+    for (let i = 0; i < data.length; i++) data[i] = sample()
+    out.set(s.name, { shape: s.shape, data })
   }
   return out
 }

@@ -1,0 +1,95 @@
+/**
+ * `flock-bench compare`: writes the shape's model once, runs ours and the
+ * PEFT reference alternately on it, and appends the record to bench/results/.
+ */
+import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
+
+import { InvalidArgumentError } from '../errors.js'
+import { packageRoot } from '../native/load-addon.js'
+import { runComparison, type CompareOutcome, type CompareRun } from './compare.js'
+import { gitInfo, machineInfo } from './machine.js'
+import { benchCacheRoot, ensureShapeModel } from './model-cache.js'
+import { appendRecord, type CompareRecord } from './record.js'
+import { checkDevice, type BenchOptions } from './run.js'
+import { benchShape } from './shapes.js'
+
+export interface CompareCommandOptions {
+  options: BenchOptions
+  rounds: number
+  /** the reference's Python (else $FLOCK_REF_PYTHON) */
+  python?: string | undefined
+  /** argv prefix replacing `[python, bench/reference/peft_bench.py]` (tests use a fake) */
+  referenceCommand?: string[]
+  /** argv prefix that runs flock-bench itself */
+  oursCommand: string[]
+  /** default bench/results/ of this package; null: do not record */
+  resultsDir?: string | null
+  profile?: boolean
+  note?: string | undefined
+  /** how the comparison was asked for, recorded verbatim */
+  commandLine: string
+  env?: NodeJS.ProcessEnv
+  onRun?: (run: CompareRun) => void
+  onProgress?: (message: string) => void
+}
+
+export interface CompareCommandResult extends CompareOutcome {
+  record: CompareRecord
+  files: { jsonl: string; markdown: string } | null
+}
+
+export function referenceScript(): string {
+  return join(packageRoot(), 'bench', 'reference', 'peft_bench.py')
+}
+
+export async function compareCommand(c: CompareCommandOptions): Promise<CompareCommandResult> {
+  const env = c.env ?? process.env
+  checkDevice(c.options.device)
+  if (!Number.isInteger(c.rounds) || c.rounds < 1 || c.rounds > 100) throw new InvalidArgumentError(`--rounds: expected an integer in [1, 100], got ${c.rounds}`)
+  let referenceCommand = c.referenceCommand
+  if (!referenceCommand) {
+    const python = c.python ?? env.FLOCK_REF_PYTHON
+    if (!python) throw new InvalidArgumentError('compare: no reference Python; pass --python PATH or set FLOCK_REF_PYTHON (an interpreter with torch, transformers and peft)')
+    if (python.includes('/') && !existsSync(python)) throw new InvalidArgumentError(`--python: ${python} does not exist`)
+    referenceCommand = [python, referenceScript()]
+  }
+  // Both sides must run the same thread count, so "all cores" is made explicit.
+  const threads = c.options.threads === 0 ? availableParallelism() : c.options.threads
+  const settings = { ...c.options, threads }
+  const cacheRoot = c.options.cacheRoot ?? benchCacheRoot(env)
+  const model = await ensureShapeModel(benchShape(settings.shape), { dtype: settings.dtype, root: cacheRoot, ...(c.onProgress ? { onProgress: c.onProgress } : {}) })
+  const outcome = await runComparison({
+    kind: settings.kind,
+    shape: settings.shape,
+    seq: settings.seq,
+    steps: settings.steps,
+    threads,
+    dtype: settings.dtype,
+    seed: settings.seed,
+    rounds: c.rounds,
+    oursCommand: c.oursCommand,
+    referenceCommand,
+    modelDir: model.dir,
+    cacheRoot,
+    profile: c.profile === true,
+    env,
+    ...(c.onRun ? { onRun: c.onRun } : {}),
+  })
+  const record: CompareRecord = {
+    date: new Date().toISOString(),
+    kind: settings.kind,
+    command: c.commandLine,
+    git: gitInfo(packageRoot()),
+    machine: machineInfo(),
+    settings: { kind: settings.kind, shape: settings.shape, seq: settings.seq, steps: settings.steps, threads, dtype: settings.dtype, seed: settings.seed, rounds: c.rounds, device: 'cpu' },
+    commands: { ours: c.oursCommand, reference: referenceCommand },
+    runs: outcome.runs,
+    summary: outcome.summary,
+    ...(c.note ? { note: c.note } : {}),
+  }
+  const dir = c.resultsDir === undefined ? join(packageRoot(), 'bench', 'results') : c.resultsDir
+  const files = dir === null ? null : await appendRecord(dir, record)
+  return { ...outcome, record, files }
+}

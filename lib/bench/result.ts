@@ -1,0 +1,53 @@
+/** The JSON object one bench run prints, its schema, and a readable rendering of it. */
+import { z } from 'zod'
+
+/** The keys every implementation (ours, the PEFT reference) prints; more may follow. */
+export const benchResultSchema = z
+  .object({
+    kind: z.enum(['train', 'eval']),
+    impl: z.string(),
+    device: z.enum(['cpu', 'cuda']),
+    shape: z.string(),
+    dtype: z.enum(['f32', 'bf16']),
+    seq: z.number().int().positive(),
+    steps: z.number().int().positive(),
+    warmup_steps: z.number().int().nonnegative(),
+    tokens: z.number().int().positive(),
+    seconds: z.number().positive(),
+    tokens_per_s: z.number().positive(),
+    peak_rss_mb: z.number().positive(),
+    peak_gpu_mb: z.number().positive().optional(),
+    threads: z.number().int().positive(),
+    loss: z.number(),
+    /** loss of the untimed warm-up step (train); null where not measured */
+    warmup_loss: z.number().nullable(),
+    /** seconds of each timed step (or forward pass) */
+    step_seconds: z.array(z.number().positive()).optional(),
+  })
+  .passthrough()
+
+export type BenchResult = z.infer<typeof benchResultSchema>
+
+/** Parses the last line of a run's stdout that is a JSON object. */
+export function parseBenchOutput(stdout: string): BenchResult {
+  const line = stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.trim().startsWith('{'))
+  if (!line) throw new Error(`no JSON object in the output:\n${stdout.slice(-2000)}`)
+  return benchResultSchema.parse(JSON.parse(line))
+}
+
+const fmt = (v: unknown): string => {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(5)
+  if (Array.isArray(v) && v.every((x) => typeof x !== 'object')) return v.map(fmt).join(' ')
+  return typeof v === 'string' ? v : JSON.stringify(v)
+}
+
+/** Two aligned columns, one key a line. */
+export function formatResult(r: Record<string, unknown>): string {
+  const keys = Object.keys(r)
+  const w = Math.max(...keys.map((k) => k.length))
+  return keys.map((k) => `${k.padEnd(w)}  ${fmt(r[k])}`).join('\n') + '\n'
+}
