@@ -49,6 +49,8 @@ export function minerParser(y: Argv): Argv<MinerArgs> {
     )
     .demandCommand(1, 'name a command: validate, preview or submit')
     .strict()
+    // a flag given twice takes its last value, not an array of both
+    .parserConfiguration({ 'duplicate-arguments-array': false })
     .exitProcess(false)
     .version(false)
     .help() as unknown as Argv<MinerArgs>

@@ -78,13 +78,14 @@ export async function submitCommand(ctx: Context): Promise<number> {
   // before any wallet, hub or chain work
   const checked = await readAndCheckDataset({ path: datasetPath, config, ...signal(ctx) })
   if (!checked.report.ok) throw new DatasetError(checked.report.issues, checked.report.issuesTruncated)
+  const target = hub(ctx) // a malformed token fails here, before connecting to the chain
   const chain = await signingChain(ctx)
   try {
     const result = await submitDataset({
       datasetPath,
       checked,
       repoId: args.hf_repo_id!,
-      hub: hub(ctx),
+      hub: target,
       chain,
       netuid: args.netuid,
       config,
