@@ -49,7 +49,7 @@ function barReporter({ stream, logger }: ProgressOptions): ProgressReporter {
         phase: p.phase.padEnd(5),
         unit: p.phase === 'train' ? 'steps' : 'examples',
         loss: p.phase === 'train' && p.loss !== undefined ? p.loss.toFixed(4) : '-',
-        tps: p.tokensPerSecond !== undefined ? Math.round(p.tokensPerSecond) : '-',
+        tps: p.phase === 'train' && p.tokensPerSecond !== undefined ? Math.round(p.tokensPerSecond) : '-',
       }
       if (!running) {
         bar.start(total, value, payload)

@@ -80,7 +80,7 @@ export async function submitDataset(options: SubmitOptions): Promise<SubmitResul
 
   const uid = (await chain.metagraph(netuid)).neurons.find((n) => n.hotkey === hotkey)?.uid
   if (uid === undefined)
-    throw new MinerError('E_NOT_REGISTERED', `hotkey ${hotkey} is not registered on subnet ${netuid}; register it first (btcli subnet register --netuid ${netuid})`)
+    throw new MinerError('E_NOT_REGISTERED', `hotkey ${hotkey} is not registered on subnet ${netuid}; register it first (btcli subnets register --netuid ${netuid})`)
 
   const current = await chain.commitmentOf(netuid)
   const parsed = current ? parseCommitment(current.text) : null

@@ -52,8 +52,9 @@ export async function previewCommand(ctx: Context): Promise<number> {
     ...signal(ctx),
   })
   const progress = createProgressReporter({ stream: ctx.io.stderr, logger: ctx.log })
+  let result
   try {
-    const result = await previewDataset({
+    result = await previewDataset({
       datasetPath: ctx.path(args.dataset_path),
       modelDir: assets.modelDir,
       evalPath: assets.evalPath,
@@ -63,12 +64,11 @@ export async function previewCommand(ctx: Context): Promise<number> {
       ...(seed !== undefined ? { seed } : {}),
       ...signal(ctx),
     })
-    progress.stop()
-    print(ctx, { ...result, assets }, formatPreview(result, assets))
-    return 0
   } finally {
     progress.stop()
   }
+  print(ctx, { ...result, assets }, formatPreview(result, assets))
+  return 0
 }
 
 export async function submitCommand(ctx: Context): Promise<number> {
