@@ -6,10 +6,12 @@ import type { CompetitionConfig } from '../config/index.js'
 import { DatasetError } from '../dataset/index.js'
 import { datasetEvaluationSeed, evaluateDataset, type EvalResult, type EvaluateProgress } from '../evaluate/index.js'
 import type { EvalLossDefinition } from '../train.js'
-import { readAndCheckDataset } from './dataset-file.js'
+import { type CheckedDataset, readAndCheckDataset } from './dataset-file.js'
 
 export interface PreviewOptions {
   datasetPath: string
+  /** the file already read and checked (readAndCheckDataset), to skip reading it again */
+  checked?: CheckedDataset
   /** a Hugging Face model folder (the base model) */
   modelDir: string
   /** the eval set, JSONL */
@@ -50,7 +52,7 @@ const MEANINGS: Record<EvalLossDefinition, string> = {
 export async function previewDataset(options: PreviewOptions): Promise<PreviewResult> {
   const signal = options.signal ? { signal: options.signal } : {}
   // Validate first, so an invalid file gets every problem listed rather than a training error.
-  const { report, bytes } = await readAndCheckDataset({ path: options.datasetPath, config: options.config, ...signal })
+  const { report, bytes } = options.checked ?? (await readAndCheckDataset({ path: options.datasetPath, config: options.config, ...signal }))
   if (!report.ok || report.contentHash === null || bytes === null) throw new DatasetError(report.issues, report.issuesTruncated)
   const seed = options.seed ?? datasetEvaluationSeed(report.contentHash)
   const r = await evaluateDataset({

@@ -86,6 +86,10 @@ t.test('by default the base model and eval set come from the hub at the config\'
   const pinned = join(dir, 'pinned.json')
   writeFileSync(pinned, JSON.stringify({ ...small, baseModel: { repo: 'tiny/base', revision: modelSha }, evalSet: { repo: 'flock/eval', revision: evalSha, file: 'eval/test.jsonl' } }))
   const argv = ['preview', '--dataset_path', trainPath, '--config', pinned, '--hub_url', server.url, '--cache_dir', join(dir, 'cache'), '--threads', '1', '--json']
+  const invalid = join(dir, 'invalid.jsonl')
+  writeFileSync(invalid, 'nope\n')
+  t.equal((await runCli(argv.map((a) => (a === trainPath ? invalid : a)), { env: { HF_TOKEN: TOKEN } })).code, 1)
+  t.equal(server.requests.length, 0, 'an invalid dataset is refused before any download')
   const r = await runCli(argv, { env: { HF_TOKEN: TOKEN } })
   t.equal(r.code, 0, r.stderr)
   const out = JSON.parse(r.stdout)

@@ -1,8 +1,9 @@
 /** The three commands: each builds its objects, runs one lib/miner function and prints the result. */
+import type { CompetitionConfig } from '../../config/index.js'
+import { DatasetError } from '../../dataset/index.js'
 import { InvalidArgumentError } from '../../errors.js'
 import { resolvePreviewAssets } from '../assets.js'
-import { DatasetError } from '../../dataset/index.js'
-import { checkDataset, readAndCheckDataset } from '../dataset-file.js'
+import { type CheckedDataset, checkDataset, readAndCheckDataset } from '../dataset-file.js'
 import { formatDatasetReport, formatPreview, formatSubmit } from '../format.js'
 import { ensureLocalModel, exists } from '../local.js'
 import { previewDataset } from '../preview.js'
@@ -28,6 +29,12 @@ export async function validateCommand(ctx: Context): Promise<number> {
   return report.ok ? 0 : 1
 }
 
+async function validDataset(ctx: Context, path: string, config: CompetitionConfig): Promise<CheckedDataset> {
+  const checked = await readAndCheckDataset({ path, config, ...signal(ctx) })
+  if (!checked.report.ok) throw new DatasetError(checked.report.issues, checked.report.issuesTruncated)
+  return checked
+}
+
 function parseSeed(text: string | undefined): bigint | undefined {
   if (text === undefined) return undefined
   if (!/^\d{1,20}$/.test(text) || BigInt(text) >= 1n << 64n) throw new InvalidArgumentError(`--seed must be an integer in [0, 2^64), got ${JSON.stringify(text)}`)
@@ -38,6 +45,9 @@ export async function previewCommand(ctx: Context): Promise<number> {
   const { args } = ctx
   const seed = parseSeed(args.seed)
   const config = await competitionConfig(ctx)
+  const datasetPath = ctx.path(args.dataset_path)
+  // before downloading a model for it
+  const checked = await validDataset(ctx, datasetPath, config)
   let modelDir = args.model ? ctx.path(args.model) : undefined
   let evalPath = args.eval_path ? ctx.path(args.eval_path) : undefined
   if (ctx.local) {
@@ -55,7 +65,8 @@ export async function previewCommand(ctx: Context): Promise<number> {
   let result
   try {
     result = await previewDataset({
-      datasetPath: ctx.path(args.dataset_path),
+      datasetPath,
+      checked,
       modelDir: assets.modelDir,
       evalPath: assets.evalPath,
       config,
@@ -76,8 +87,7 @@ export async function submitCommand(ctx: Context): Promise<number> {
   const config = await competitionConfig(ctx)
   const datasetPath = ctx.path(args.dataset_path)
   // before any wallet, hub or chain work
-  const checked = await readAndCheckDataset({ path: datasetPath, config, ...signal(ctx) })
-  if (!checked.report.ok) throw new DatasetError(checked.report.issues, checked.report.issuesTruncated)
+  const checked = await validDataset(ctx, datasetPath, config)
   const target = hub(ctx) // a malformed token fails here, before connecting to the chain
   const chain = await signingChain(ctx)
   try {
