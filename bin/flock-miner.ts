@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
 
-import { withCommonFlags } from '../lib/cli/common-flags.js'
+import { runMinerCli } from '../lib/miner/index.js'
 
-await withCommonFlags(yargs(hideBin(process.argv)))
-  .scriptName('flock-miner')
-  .usage('$0 — validate, preview and publish a chat dataset for the FLockDataset subnet')
-  .strict()
-  .help()
-  .parseAsync()
+const controller = new AbortController()
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort())
+
+process.exitCode = await runMinerCli(hideBin(process.argv), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+  signal: controller.signal,
+})

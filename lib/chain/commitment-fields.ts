@@ -3,6 +3,7 @@ import { ChainRequestError } from './errors.js'
 
 export const MAX_FIELDS = 3
 export const MAX_RAW_FIELD_BYTES = 128
+export const MIN_SPACE_CHARGE = 100
 
 export function textToFields(text: string): Uint8Array[] {
   const bytes = Buffer.from(text, 'utf8')
@@ -23,4 +24,9 @@ export function fieldsToText(fields: ReadonlyArray<Uint8Array | null>): string |
   } catch {
     return null
   }
+}
+
+/** Commitment space one commitment of `text` is charged: its raw bytes, at least 100. */
+export function commitmentSpaceCharge(text: string): number {
+  return Math.max(MIN_SPACE_CHARGE, Buffer.byteLength(text, 'utf8'))
 }

@@ -10,6 +10,7 @@ export {
   formatCommitment, parseCommitment, verifyCommitmentProof, commitmentProof, repoIdProblem, MAX_COMMITMENT_BYTES,
   type DatasetCommitment, type CommitmentParse, type ProofCheck,
 } from './commitment.js'
+export { commitmentSpaceCharge } from './commitment-fields.js'
 export { epochIndex, blocksUntilNextEpoch, revealWindow, revealTiming, type RevealWindow, type RevealTiming } from './epoch.js'
 export { weightsCommitHash, randomSalt, type WeightsCommitInput } from './weights-hash.js'
 export { toU16Weights, checkWeightsArgs, type U16Weights } from './weights.js'

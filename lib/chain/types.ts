@@ -48,6 +48,16 @@ export interface CommitmentRecord {
   text: string | null
 }
 
+/** A hotkey's commitment space on a subnet: each commitment is charged max(100, bytes) against `max` per epoch. */
+export interface CommitmentSpace {
+  /** Charged so far in the current epoch. */
+  used: number
+  /** Allowed per hotkey per epoch (the commitments pallet's MaxSpace). */
+  max: number
+  /** Rao held on deposit for the hotkey's current commitment; null when it has none. */
+  deposit: bigint | null
+}
+
 export interface TxReceipt {
   blockHash: string
   blockNumber: number
@@ -87,6 +97,8 @@ export interface Chain {
   /** The commitment of `hotkey` (default: the signer), or null. */
   commitmentOf(netuid: number, hotkey?: string): Promise<CommitmentRecord | null>
   publishCommitment(netuid: number, text: string): Promise<TxReceipt>
+  /** The commitment space `hotkey` (default: the signer) has used this epoch, and its deposit. */
+  commitmentSpace(netuid: number, hotkey?: string): Promise<CommitmentSpace>
   /** `values` are u16 weights; `versionKey` defaults to the subnet's current key. */
   setWeights(netuid: number, uids: number[], values: number[], versionKey?: bigint): Promise<TxReceipt>
   /** Commits the hash of the weights and records what is needed to reveal them on disk. */

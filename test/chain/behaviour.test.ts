@@ -70,6 +70,10 @@ for (const [name, make] of [['LocalChain', localFixture], ['SubtensorChain on th
       const receipt = await miner.publishCommitment(2, text)
       t.equal(receipt.blockNumber, before + 1, 'included in the next block')
       t.same(await miner.commitmentOf(2), { hotkey: bob.address, block: before + 1, text })
+      t.equal(Buffer.byteLength(text), 82)
+      t.same(await miner.commitmentSpace(2), { used: 100, max: 3100, deposit: 0n }, 'a short commitment is charged 100')
+      t.same(await miner.commitmentSpace(2, dave.address), { used: 0, max: 3100, deposit: null })
+      await t.rejects(miner.commitmentSpace(9), ChainRequestError)
       const long = `${'o'.repeat(96)}/${'n'.repeat(96)}:${SHA}:${PROOF}`
       const r2 = await other.publishCommitment(2, long)
       t.same(await miner.commitments(2), [
@@ -84,12 +88,15 @@ for (const [name, make] of [['LocalChain', localFixture], ['SubtensorChain on th
       t.equal(Buffer.byteLength(long), 267)
       for (let i = 1; i < 11; i++) await other.publishCommitment(2, long)
       await dispatchError(t, other.publishCommitment(2, long), 'Commitments', 'SpaceLimitExceeded')
+      t.equal((await other.commitmentSpace(2)).used, 11 * 267)
       // Dave's refused call took block r2+1, the ten commitments r2+2..r2+11, the refused one r2+12.
       t.equal((await other.commitmentOf(2))!.block, r2.blockNumber + 11, 'the refused one changed nothing')
       t.equal(await head(other), r2.blockNumber + 12, 'a refused extrinsic is still included')
       // Next epoch of subnet 2 (tempo 360) starts at block 358: space is free again.
       await f.advance(358 - (await head(other)))
+      t.equal((await other.commitmentSpace(2)).used, 0, 'a new epoch starts with no space used')
       await other.publishCommitment(2, long)
+      t.equal((await other.commitmentSpace(2)).used, 267)
     })
 
     t.test('weights: rate limit, version key, permits and argument checks', async (t) => {

@@ -4,11 +4,11 @@ import { dirname, join } from 'node:path'
 import { blake2AsHex, isAddress } from '@polkadot/util-crypto'
 
 import { fieldsToText, textToFields } from '../commitment-fields.js'
-import { blocksUntilNextEpoch } from '../epoch.js'
+import { blocksUntilNextEpoch, epochIndex } from '../epoch.js'
 import { ChainDispatchError, ChainRequestError } from '../errors.js'
 import { PendingRevealStore } from '../pending-reveals.js'
 import { revealDue } from '../reveal.js'
-import type { BlockRef, Chain, CommitmentRecord, EpochInfo, Metagraph, PendingReveal, RevealOutcome, TxReceipt, WeightsPolicy } from '../types.js'
+import type { BlockRef, Chain, CommitmentRecord, CommitmentSpace, EpochInfo, Metagraph, PendingReveal, RevealOutcome, TxReceipt, WeightsPolicy } from '../types.js'
 import type { Hotkey } from '../wallet.js'
 import { checkWeightsArgs } from '../weights.js'
 import { randomSalt, weightsCommitHash } from '../weights-hash.js'
@@ -182,6 +182,17 @@ export class LocalChain implements Chain {
   async publishCommitment(netuid: number, text: string): Promise<TxReceipt> {
     const fields = textToFields(text)
     return this.#extrinsic(`Commitments.set_commitment on subnet ${netuid}`, (s, who, block) => rt.setCommitment(s, who, block, netuid, fields))
+  }
+
+  async commitmentSpace(netuid: number, hotkey?: string): Promise<CommitmentSpace> {
+    const who = hotkey ?? this.#signer()
+    return this.#read((state, head) => {
+      const subnet = this.#subnet(state, netuid)
+      const usage = subnet.usedSpace[who]
+      const used = usage && usage.lastEpoch === epochIndex(netuid, subnet.tempo, head) ? usage.used : 0
+      // the local chain holds no deposits
+      return { used, max: state.maxSpace, deposit: subnet.commitments[who] ? 0n : null }
+    })
   }
 
   async setWeights(netuid: number, uids: number[], values: number[], versionKey?: bigint): Promise<TxReceipt> {

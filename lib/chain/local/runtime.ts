@@ -4,7 +4,7 @@
  * epoch, weights rate limit, version key, permits, commit-reveal windows.
  */
 import { epochIndex, revealTiming } from '../epoch.js'
-import { MAX_FIELDS } from '../commitment-fields.js'
+import { MAX_FIELDS, MIN_SPACE_CHARGE } from '../commitment-fields.js'
 import { weightsCommitHash } from '../weights-hash.js'
 import type { LocalState, LocalSubnet } from './state.js'
 
@@ -58,7 +58,7 @@ export function setCommitment(state: LocalState, who: string, block: number, net
   if (fields.length > MAX_FIELDS) fail('Commitments', 'TooManyFieldsInCommitmentInfo')
   const subnet = state.subnets[String(netuid)]
   if (!subnet || uidOf(subnet, who) < 0) return fail('Commitments', 'AccountNotAllowedCommit')
-  const required = Math.max(100, fields.reduce((sum, f) => sum + f.length, 0))
+  const required = Math.max(MIN_SPACE_CHARGE, fields.reduce((sum, f) => sum + f.length, 0))
   const epoch = epochIndex(netuid, subnet.tempo, block)
   const usage = subnet.usedSpace[who]
   const used = usage && usage.lastEpoch === epoch ? usage.used : 0

@@ -12,7 +12,7 @@ import { ChainConnectionError, ChainRequestError } from '../errors.js'
 import { resolveEndpoint } from '../networks.js'
 import { PendingRevealStore } from '../pending-reveals.js'
 import { revealDue } from '../reveal.js'
-import type { BlockRef, Chain, CommitmentRecord, EpochInfo, Metagraph, PendingReveal, RevealOutcome, TxReceipt, WeightsPolicy } from '../types.js'
+import type { BlockRef, Chain, CommitmentRecord, CommitmentSpace, EpochInfo, Metagraph, PendingReveal, RevealOutcome, TxReceipt, WeightsPolicy } from '../types.js'
 import type { Hotkey } from '../wallet.js'
 import { checkWeightsArgs } from '../weights.js'
 import { randomSalt, weightsCommitHash } from '../weights-hash.js'
@@ -146,6 +146,14 @@ export class SubtensorChain implements Chain {
   async publishCommitment(netuid: number, text: string): Promise<TxReceipt> {
     const fields = textToFields(text).map((bytes) => ({ [`Raw${bytes.length}`]: u8aToHex(bytes) }))
     return this.#submit(`Commitments.set_commitment on subnet ${netuid}`, this.#tx('commitments', 'setCommitment')(netuid, { fields }))
+  }
+
+  async commitmentSpace(netuid: number, hotkey?: string): Promise<CommitmentSpace> {
+    const who = hotkey ?? this.#signer().address
+    return this.#read(`reading the commitment space of ${who} on subnet ${netuid}`, async () => {
+      const { block, at } = await this.#head()
+      return reads.readCommitmentSpace(at, netuid, who, block.number)
+    })
   }
 
   async setWeights(netuid: number, uids: number[], values: number[], versionKey?: bigint): Promise<TxReceipt> {

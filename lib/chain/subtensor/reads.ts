@@ -7,7 +7,8 @@ import { encodeAddress } from '@polkadot/util-crypto'
 
 import { fieldsToText } from '../commitment-fields.js'
 import { ChainRequestError, ChainRpcError } from '../errors.js'
-import type { CommitmentRecord, Neuron, WeightsPolicy } from '../types.js'
+import { epochIndex } from '../epoch.js'
+import type { CommitmentRecord, CommitmentSpace, Neuron, WeightsPolicy } from '../types.js'
 
 type At = ApiDecoration<'promise'>
 
@@ -80,6 +81,7 @@ interface DataField extends Codec {
   value: Codec
 }
 interface Registration extends Codec {
+  deposit: INumber
   block: INumber
   info: { fields: Vec<DataField> }
 }
@@ -104,6 +106,22 @@ export async function readCommitments(at: At, netuid: number): Promise<Commitmen
 export async function readCommitmentOf(at: At, netuid: number, hotkey: string): Promise<CommitmentRecord | null> {
   const reg = (await entry(at, 'commitments', 'commitmentOf')(netuid, hotkey)) as Option<Registration>
   return reg.isSome ? decodeRegistration(hotkey, reg.unwrap()) : null
+}
+
+interface UsageTracker extends Codec {
+  lastEpoch: INumber
+  usedSpace: INumber
+}
+
+export async function readCommitmentSpace(at: At, netuid: number, hotkey: string, block: number): Promise<CommitmentSpace> {
+  const tempo = await readTempo(at, netuid)
+  const [usage, max, reg] = await Promise.all([
+    entry(at, 'commitments', 'usedSpaceOf')(netuid, hotkey) as Promise<Option<UsageTracker>>,
+    entry(at, 'commitments', 'maxSpace')() as Promise<INumber>,
+    entry(at, 'commitments', 'commitmentOf')(netuid, hotkey) as Promise<Option<Registration>>,
+  ])
+  const current = usage.isSome && num(usage.unwrap().lastEpoch) === epochIndex(netuid, tempo, block)
+  return { used: current ? num(usage.unwrap().usedSpace) : 0, max: num(max), deposit: reg.isSome ? big(reg.unwrap().deposit) : null }
 }
 
 export interface OnChainCommit {

@@ -1,0 +1,57 @@
+/** flock-miner's flags: the shared subnet-README ones plus each command's own. */
+import type { Argv } from 'yargs'
+
+import { type CommonArgs, withCommonFlags } from '../../cli/common-flags.js'
+
+export interface MinerArgs extends CommonArgs {
+  _: Array<string | number>
+  help?: boolean
+  dataset_path: string
+  max_issues: number
+  eval_path?: string
+  model?: string
+  seed?: string
+  threads: number
+  cache_dir?: string
+  hf_repo_id?: string
+  hf_token?: string
+  hub_url?: string
+  private?: boolean
+}
+
+const dataset = { type: 'string', demandOption: true, describe: 'the dataset, JSONL (one {"system"?, "conversations": [...]} per line)' } as const
+const hubFlags = (y: Argv) =>
+  y
+    .option('hf_token', { type: 'string', describe: 'Hugging Face token (prefer HF_TOKEN or a .env file: flags show in the process list)' })
+    .option('hub_url', { type: 'string', describe: 'Hugging Face hub URL (default: $HF_ENDPOINT or https://huggingface.co)' })
+
+export function minerParser(y: Argv): Argv<MinerArgs> {
+  return withCommonFlags(y)
+    .scriptName('flock-miner')
+    .usage('$0 <command> — validate, preview and publish a chat dataset for the FLockDataset subnet')
+    .command('validate', 'check a dataset against the competition\'s schema and limits; lists every problem with its line and field', (c) =>
+      c.option('dataset_path', dataset).option('max_issues', { type: 'number', default: 100, describe: 'stop after this many problems' }),
+    )
+    .command('preview', 'train and evaluate as validators do, and print the eval loss they would compute', (c) =>
+      hubFlags(c)
+        .option('dataset_path', dataset)
+        .option('eval_path', { type: 'string', describe: 'a local eval set (JSONL) instead of the one the competition config names' })
+        .option('model', { type: 'string', describe: 'a local model folder instead of the config\'s base model' })
+        .option('seed', { type: 'string', describe: 'override the seed (default: derived from the content hash, as validators do)' })
+        .option('threads', { type: 'number', default: 0, describe: 'CPU threads (0 = all cores)' })
+        .option('cache_dir', { type: 'string', describe: 'hub download cache (default: the Hugging Face cache)' }),
+    )
+    .command('submit', 'upload the dataset to a Hugging Face dataset repo and commit it on chain', (c) =>
+      hubFlags(c)
+        .option('dataset_path', dataset)
+        .option('hf_repo_id', { type: 'string', demandOption: true, describe: 'your dataset repo, owner/name (created if missing)' })
+        .option('private', { type: 'boolean', describe: 'create the repo private (validators cannot read private repos)' }),
+    )
+    .demandCommand(1, 'name a command: validate, preview or submit')
+    .strict()
+    // a flag given twice takes its last value, not an array of both
+    .parserConfiguration({ 'duplicate-arguments-array': false })
+    .exitProcess(false)
+    .version(false)
+    .help() as unknown as Argv<MinerArgs>
+}

@@ -1,0 +1,70 @@
+/** Human-readable renderings of the miner's results (the `--json` forms are the objects themselves). */
+import type { DatasetReport } from './dataset-file.js'
+import type { PreviewAssets } from './assets.js'
+import type { PreviewResult } from './preview.js'
+import type { SubmitResult } from './submit.js'
+
+/** Two aligned columns. */
+export function table(rows: ReadonlyArray<readonly [string, string]>): string {
+  const width = Math.max(...rows.map(([k]) => k.length))
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n'
+}
+
+const kb = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`)
+const secs = (s: number) => `${s.toFixed(2)} s`
+
+export function formatDatasetReport(r: DatasetReport): string {
+  if (r.ok) return `${r.path}: valid — ${r.rows} row${r.rows === 1 ? "" : "s"}, ${kb(r.bytes)}, content hash ${r.contentHash}\n`
+  const count = `${r.issues.length}${r.issuesTruncated ? '+' : ''}`
+  const lines = r.issues.map((i) => `  ${i.message}  [${i.code}]`)
+  const more = r.issuesTruncated ? ['  ... stopped at the cap; fix these and run again for the rest'] : []
+  return [`${r.path}: INVALID — ${count} problem(s)`, ...lines, ...more].join('\n') + '\n'
+}
+
+export function formatPreview(r: PreviewResult, assets?: PreviewAssets): string {
+  const b = r.budget
+  const rows: Array<[string, string]> = [
+    ['eval loss', r.evalLoss.toFixed(6)],
+    ['definition', `${r.evalLossDefinition}: ${r.evalLossMeaning}`],
+    ['baseline loss', r.baselineLoss === null ? '-' : `${r.baselineLoss.toFixed(6)} (the base model, untrained)`],
+    ['dataset hash', r.datasetHash],
+    ['eval set hash', r.evalSetHash],
+    ['seed', `${r.seed} (${r.seedSource === 'content-hash' ? 'from the content hash, as validators derive it' : 'given'})`],
+    ['budget', `${b.optimizerSteps} optimizer steps (by ${b.limitedBy}) on ${b.rowsSampled} of ${b.rowsAvailable} rows, ${b.epochs.toFixed(2)} passes${b.repeated ? ' (a small dataset repeated)' : ''}`],
+    ['tokens', `${r.tokens.trainTokens} trained (${r.tokens.trainTruncated} rows truncated, ${r.tokens.trainDropped} dropped); eval ${r.tokens.evalSequences} examples`],
+    ['config', r.config],
+    ['device', r.device],
+  ]
+  if (assets) rows.push(['model', `${assets.model.ref} (${assets.model.kind})`], ['eval set', `${assets.eval.ref} (${assets.eval.kind})`])
+  const t = r.timings
+  rows.push(['timings', `load ${secs(t.loadSeconds)}, read ${secs(t.readSeconds)}, tokenize ${secs(t.tokenizeSeconds)}, train ${secs(t.trainSeconds)}, eval ${secs(t.evalSeconds)}, total ${secs(t.totalSeconds)}`])
+  return table(rows)
+}
+
+function space(r: SubmitResult): string {
+  const s = r.space
+  return `${s.used} of ${s.max} bytes used this epoch${s.deposit === null ? '' : `; deposit held ${s.deposit} rao`}`
+}
+
+export function formatSubmit(r: SubmitResult): string {
+  if (r.status === 'unchanged') {
+    return (
+      `Nothing to do: hotkey ${r.hotkey} already committed this dataset (content hash ${r.contentHash}) in block ${r.block}.\n` +
+      table([['commitment', r.commitment], ['commitment space', space(r)]])
+    )
+  }
+  return (
+    `Submitted: ${r.rows} row${r.rows === 1 ? "" : "s"} to ${r.repo} and committed on chain in block ${r.block}.\n` +
+    table([
+      ['hf repo', `datasets/${r.repo}${r.createdRepo ? ' (created)' : ''}`],
+      ['hf commit', `${r.sha} (${r.path}, sha256 ${r.fileSha256})`],
+      ['content hash', r.contentHash],
+      ['hotkey', `${r.hotkey} (uid ${r.uid})`],
+      ['commitment', r.commitment],
+      ['replaced', r.replaced ?? '-'],
+      ['block', `${r.block} (${r.blockHash})`],
+      ['cost', `${r.charged} bytes of this epoch's commitment space`],
+      ['commitment space', space(r)],
+    ])
+  )
+}
