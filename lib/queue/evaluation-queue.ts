@@ -51,7 +51,7 @@ export class EvaluationQueue implements Evaluator {
   constructor(options: EvaluationQueueOptions) {
     const o = { attempts: 3, backoffMs: 30_000, pollMs: 1_000, reconcileMs: 15_000, keepSeconds: 7 * 86_400, ...options }
     for (const k of ['attempts', 'backoffMs', 'pollMs', 'reconcileMs', 'keepSeconds'] as const)
-      if (!Number.isInteger(o[k]) || o[k] < (k === 'attempts' || k === 'keepSeconds' ? 1 : 0)) throw new InvalidArgumentError(`${k}: expected a non-negative integer`)
+      if (!Number.isInteger(o[k]) || o[k] < (k === 'backoffMs' ? 0 : 1)) throw new InvalidArgumentError(`${k}: expected an integer >= ${k === 'backoffMs' ? 0 : 1}`)
     this.#o = o
     this.prefix = options.prefix ?? DEFAULT_PREFIX
     this.#metrics = options.metrics

@@ -18,12 +18,12 @@ import { startWorker } from './worker.js'
 export interface WorkerArgs {
   redis: { url: string }
   devices: string
-  metrics: { port?: number; host: string }
-  model: { dir?: string }
-  eval: { path?: string }
-  hub: { url?: string; local?: string; 'cache-dir'?: string }
+  metrics?: { port?: number; host?: string }
+  model?: { dir?: string }
+  eval?: { path?: string }
+  hub?: { url?: string; local?: string; 'cache-dir'?: string }
   threads?: number
-  worker: { name?: string }
+  worker?: { name?: string }
   queue: { prefix: string; 'lock-ms': number; 'stalled-interval-ms': number; 'max-stalled': number }
 }
 
@@ -62,8 +62,8 @@ export function withWorkerFlags<T>(y: Argv<T>): Argv<T & WorkerArgs> {
 }
 
 function makeHub(args: WorkerArgs): Hub {
-  if (args.hub.local !== undefined) return new LocalHub(resolve(args.hub.local))
-  return new HfHub(args.hub.url !== undefined ? { hubUrl: args.hub.url } : {})
+  if (args.hub?.local !== undefined) return new LocalHub(resolve(args.hub.local))
+  return new HfHub(args.hub?.url !== undefined ? { hubUrl: args.hub.url } : {})
 }
 
 /** Runs a worker until SIGTERM/SIGINT; resolves to the exit code. */
@@ -72,7 +72,8 @@ export async function runWorker(args: WorkerArgs & Pick<CommonArgs, 'config' | '
   const metrics = new FlockMetrics()
   let server: MetricsServer | undefined
   const config: CompetitionConfig = args.config ? await loadCompetitionConfig(args.config) : defaultCompetitionConfig
-  const hubCache = new HubCache({ hub: makeHub(args), ...(args.hub['cache-dir'] ? { cacheDir: resolve(args.hub['cache-dir']) } : {}), logger: log })
+  const cacheDir = args.hub?.['cache-dir']
+  const hubCache = new HubCache({ hub: makeHub(args), ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}), logger: log })
   const stopSignal = new AbortController()
   const onSignal = (sig: NodeJS.Signals) => {
     log.info({ signal: sig }, 'signal received')
@@ -81,8 +82,8 @@ export async function runWorker(args: WorkerArgs & Pick<CommonArgs, 'config' | '
   process.once('SIGTERM', onSignal)
   process.once('SIGINT', onSignal)
   try {
-    if (args.metrics.port !== undefined) {
-      server = await serveMetrics(metrics, { port: args.metrics.port, host: args.metrics.host })
+    if (args.metrics?.port !== undefined) {
+      server = await serveMetrics(metrics, { port: args.metrics.port, host: args.metrics.host ?? '127.0.0.1' })
       log.info({ metricsUrl: server.url }, 'metrics served')
     }
     log.info({ redis: redactRedisUrl(args.redis.url), devices: args.devices, config: config.name }, 'starting worker')
@@ -91,10 +92,10 @@ export async function runWorker(args: WorkerArgs & Pick<CommonArgs, 'config' | '
       config,
       devices: parseDevices(args.devices),
       hubCache,
-      ...(args.model.dir !== undefined ? { modelDir: resolve(args.model.dir) } : {}),
-      ...(args.eval.path !== undefined ? { evalSet: { path: resolve(args.eval.path) } } : {}),
+      ...(args.model?.dir !== undefined ? { modelDir: resolve(args.model.dir) } : {}),
+      ...(args.eval?.path !== undefined ? { evalSet: { path: resolve(args.eval.path) } } : {}),
       ...(args.threads !== undefined ? { numThreads: args.threads } : {}),
-      ...(args.worker.name !== undefined ? { name: args.worker.name } : {}),
+      ...(args.worker?.name !== undefined ? { name: args.worker.name } : {}),
       prefix: args.queue.prefix,
       lockDurationMs: args.queue['lock-ms'],
       stalledIntervalMs: args.queue['stalled-interval-ms'],

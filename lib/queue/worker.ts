@@ -10,7 +10,7 @@ import { type Job, Queue, UnrecoverableError, WaitingError, Worker } from 'bullm
 import type { Redis } from 'ioredis'
 import { type BaseLogger, pino } from 'pino'
 
-import { InvalidArgumentError } from '../errors.js'
+import { CancelledError, InvalidArgumentError } from '../errors.js'
 import { DEFAULT_PREFIX, type QueuedJobData, queueNameFor } from './job.js'
 import type { FlockMetrics } from './metrics.js'
 import { connectRedis, redactRedisUrl } from './redis.js'
@@ -58,7 +58,19 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   }
 }
 
-async function attach(resources: EvaluationResources, o: WorkerQueueOptions, log: BaseLogger): Promise<WorkerHandle> {
+function untilReady(worker: Worker, signal?: AbortSignal): Promise<unknown> {
+  if (!signal) return worker.waitUntilReady()
+  return Promise.race([
+    worker.waitUntilReady(),
+    new Promise((_, reject) => {
+      const stop = () => reject(new CancelledError('E_CANCELLED', 'stopped before the worker could reach Redis'))
+      if (signal.aborted) stop()
+      else signal.addEventListener('abort', stop, { once: true })
+    }),
+  ])
+}
+
+async function attach(resources: EvaluationResources, o: WorkerQueueOptions & { signal?: AbortSignal }, log: BaseLogger): Promise<WorkerHandle> {
   const name = o.name ?? `${hostname()}:${process.pid}`
   const queueName = queueNameFor(resources.configId)
   const prefix = o.prefix ?? DEFAULT_PREFIX
@@ -128,7 +140,15 @@ async function attach(resources: EvaluationResources, o: WorkerQueueOptions, log
   countsQueue.on('error', (err: Error) => log.warn({ err: err.message }, 'queue error'))
   o.metrics?.watchQueue(countsQueue)
   const running = worker.run()
-  await worker.waitUntilReady()
+  try {
+    await untilReady(worker, o.signal)
+  } catch (err) {
+    // Redis unreachable and the caller gave up (SIGTERM while starting): leave nothing reconnecting
+    await worker.close(true).catch(() => undefined)
+    await countsQueue.close().catch(() => undefined)
+    redis.disconnect()
+    throw err
+  }
   log.info({ worker: name, queue: queueName, configId: resources.configId, devices: resources.slots.map((s) => s.device) }, 'worker ready')
 
   let stopped: Promise<void> | undefined

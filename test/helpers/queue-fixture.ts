@@ -138,6 +138,14 @@ export class WorkerProcess {
     })
   }
 
+  /** Resolves once `cond()` holds (checked every 20 ms); rejects if the process exits first. */
+  async until(cond: () => boolean, what: string): Promise<void> {
+    while (!cond()) {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`worker exited before ${what}`)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  }
+
   kill(signal: NodeJS.Signals): Promise<number | null> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal)
     return this.exited

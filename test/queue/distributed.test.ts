@@ -149,7 +149,7 @@ t.test('a worker killed mid-job, and one stopped with SIGTERM: every job has one
   await stopped.waitFor((l) => l.msg === 'worker ready', 'ready')
   await coordinator.submitRound(round)
   const firstJob = (await stopped.waitFor((l) => l.msg === 'evaluating', 'a job')).jobId
-  while (hub.count('resolve') < 1) await new Promise((r) => setTimeout(r, 20))
+  await stopped.until(() => hub.count('resolve') >= 1, 'its download to start')
   t.equal(await stopped.kill('SIGTERM'), 0, 'SIGTERM: a clean exit')
   t.ok(stopped.lines.some((l) => l.msg === 'shutting down: job handed back to the queue' && l.jobId === firstJob), 'it handed its job back')
   const handedBack = await bull.getJob(firstJob as string)
@@ -159,7 +159,7 @@ t.test('a worker killed mid-job, and one stopped with SIGTERM: every job has one
   const killed = spawnWorker('killed')
   t.teardown(() => killed.kill('SIGKILL'))
   const secondJob = (await killed.waitFor((l) => l.msg === 'evaluating', 'a job')).jobId
-  while (hub.count('resolve') < 2) await new Promise((r) => setTimeout(r, 20))
+  await killed.until(() => hub.count('resolve') >= 2, 'its download to start')
   await killed.kill('SIGKILL')
 
   const survivor = spawnWorker('survivor')
