@@ -1,0 +1,94 @@
+// Job ids, seeds, config ids and the retry verdict: the pieces idempotence rests on.
+import t from 'tap'
+
+import {
+  assertRoundId,
+  classifyFailure,
+  competitionConfigId,
+  DatasetError,
+  defaultCompetitionConfig,
+  HubFileTooLargeError,
+  HubNetworkError,
+  HubNotFoundError,
+  HubRevisionError,
+  HubServerError,
+  InvalidArgumentError,
+  jobIdFor,
+  mergeCompetitionConfig,
+  normalizeJob,
+  normalizeSeed,
+  NumericError,
+  parseDevices,
+  queueNameFor,
+} from '../../lib/index.js'
+
+const job = { hotkey: '5Abc', uid: 3, repo: 'miner/ds', sha: 'a'.repeat(40), path: 'data.jsonl', configId: 'cfg-0123456789abcdef', seed: 7n }
+
+t.test('a job id is a function of round, hotkey, repo, sha and config only', async (t) => {
+  const id = jobIdFor('r1', job)
+  t.match(id, /^ev-[0-9a-f]{40}$/)
+  t.equal(jobIdFor('r1', { ...job }), id, 'deterministic')
+  t.equal(jobIdFor('r1', { ...job, path: 'other.jsonl', seed: 8n } as typeof job), id, 'path and seed do not name the job')
+  const variants = [
+    jobIdFor('r2', job),
+    jobIdFor('r1', { ...job, hotkey: '5Abd' }),
+    jobIdFor('r1', { ...job, repo: 'miner/ds2' }),
+    jobIdFor('r1', { ...job, sha: 'b'.repeat(40) }),
+    jobIdFor('r1', { ...job, configId: 'cfg-x' }),
+  ]
+  t.equal(new Set([id, ...variants]).size, 6, 'each field changes the id')
+  t.not(jobIdFor('r1', { ...job, hotkey: 'a', repo: 'b' }), jobIdFor('r1', { ...job, hotkey: 'ab', repo: '' }), 'fields cannot run into each other')
+})
+
+t.test('seeds: bigint, number, decimal and 0x strings in [0, 2^64); nothing else', async (t) => {
+  t.equal(normalizeSeed(5n), '5')
+  t.equal(normalizeSeed(42), '42')
+  t.equal(normalizeSeed('0xff'), '255')
+  t.equal(normalizeSeed('18446744073709551615'), '18446744073709551615')
+  for (const bad of [-1, 1.5, '18446744073709551616', '0x1' + '0'.repeat(16), 'abc', '-3', null, undefined, 2n ** 64n])
+    t.throws(() => normalizeSeed(bad), InvalidArgumentError, `refuses ${String(bad)}`)
+  t.same(normalizeJob(job), { ...job, seed: '7' })
+  t.throws(() => normalizeJob({ ...job, uid: -1 }), /jobs\[0\]\.uid/)
+  t.throws(() => normalizeJob({ ...job, hotkey: '' }, 4), /jobs\[4\]\.hotkey/)
+  t.throws(() => normalizeJob({ ...job, seed: 'x' }), /jobs\[0\]\.seed/)
+})
+
+t.test('round ids, queue names and devices are checked', async (t) => {
+  t.equal(assertRoundId('96-4512000'), '96-4512000')
+  for (const bad of ['', 'a:b', 'x'.repeat(129), 'a b', 5]) t.throws(() => assertRoundId(bad), InvalidArgumentError)
+  t.equal(queueNameFor('cfg-00ff'), 'eval-cfg-00ff')
+  t.throws(() => queueNameFor('a:b'), InvalidArgumentError)
+  t.same(parseDevices('cuda:0, cuda:1'), ['cuda:0', 'cuda:1'])
+  t.same(parseDevices(['cpu', 'cpu']), ['cpu', 'cpu'])
+  for (const bad of ['', 'cpu,,cpu', 'CUDA:0', 'cuda:x']) t.throws(() => parseDevices(bad), InvalidArgumentError, bad)
+})
+
+t.test('a config id names the content, whatever the key order', async (t) => {
+  const id = competitionConfigId(defaultCompetitionConfig)
+  t.match(id, /^cfg-[0-9a-f]{16}$/)
+  const reordered = Object.fromEntries(Object.entries(structuredClone(defaultCompetitionConfig)).reverse())
+  t.equal(competitionConfigId(reordered as typeof defaultCompetitionConfig), id)
+  t.not(competitionConfigId(mergeCompetitionConfig(defaultCompetitionConfig, { training: { learningRate: 1e-4 } })), id)
+  t.throws(() => competitionConfigId({ ...defaultCompetitionConfig, version: 2 } as never), /version/)
+})
+
+t.test('dataset problems and refused downloads are final; what may pass is retried', async (t) => {
+  const ds = classifyFailure(new DatasetError([{ code: 'E_SCHEMA', line: 3, field: 'conversations', message: 'line 3: conversations: required' }], false))
+  t.same(ds, { retry: false, reason: 'dataset: 1 problem(s): line 3: conversations: required' })
+  for (const err of [
+    new HubNotFoundError('file not found', { repo: 'datasets/a/b' }),
+    new HubRevisionError('not a commit sha'),
+    new HubFileTooLargeError('file is 9 bytes, over the cap of 1'),
+  ]) {
+    const v = classifyFailure(err)
+    t.equal(v.retry, false, err.name)
+    t.match(v.reason, /^download refused: /)
+  }
+  t.equal(classifyFailure(new InvalidArgumentError('train: none of the 3 sampled rows has an assistant token')).retry, false)
+  t.equal(classifyFailure(new NumericError('E_NUMERIC', 'loss is NaN')).retry, false)
+  t.same(classifyFailure(new HubServerError('HTTP 503')), { retry: true, reason: 'download failed: HTTP 503' })
+  t.equal(classifyFailure(new HubNetworkError('reset')).retry, true)
+  t.same(classifyFailure(new Error('out of memory\nstack')), { retry: true, reason: 'Error: out of memory' })
+  t.equal(classifyFailure('weird').retry, true)
+  t.equal(classifyFailure(new Error('x'.repeat(2000))).reason.length, 500, 'reasons are one bounded line')
+})
