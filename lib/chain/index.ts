@@ -12,5 +12,5 @@ export {
 } from './commitment.js'
 export { epochIndex, blocksUntilNextEpoch, revealWindow, revealTiming, type RevealWindow, type RevealTiming } from './epoch.js'
 export { weightsCommitHash, randomSalt, type WeightsCommitInput } from './weights-hash.js'
-export { toU16Weights, checkWeightsArgs, type U16Weights } from './weights.js'
+export { checkWeightsArgs } from './weights.js'
 export { PendingRevealStore } from './pending-reveals.js'
