@@ -127,6 +127,13 @@ export class LocalChain implements Chain {
     return this.#read((_, head) => ({ number: head, hash: this.#blockHash(head) }))
   }
 
+  blockHash(number: number): Promise<string> {
+    return this.#read((_, head) => {
+      if (!Number.isSafeInteger(number) || number < 0 || number > head) throw new ChainRequestError(`block ${number} is not on the chain (head ${head})`)
+      return this.#blockHash(number)
+    })
+  }
+
   epoch(netuid: number): Promise<EpochInfo> {
     return this.#read((state, head) => {
       const { tempo } = this.#subnet(state, netuid)
