@@ -1,5 +1,6 @@
 /** Scoring: pure arithmetic from per-miner eval results to weights (shared/reference/scoring.md). */
-export type { EligibleVerdict, FailureCode, IneligibleCode, Submission, UidWeights, Verdict } from './types.js'
+export type { EligibleVerdict, IneligibleCode, Submission, UidWeights, Verdict } from './types.js'
+export { INELIGIBLE_CODES } from './types.js'
 export { checkEligibility } from './eligibility.js'
 export { epsilonAt, type EpsilonDecay } from './epsilon.js'
 export { beats, winRates, type Contender } from './winrate.js'

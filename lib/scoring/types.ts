@@ -1,16 +1,23 @@
 /** What scoring takes in (one record per miner commitment) and what it says of each miner. */
 
-/** Failures the validator records for a commitment; each makes the miner ineligible. */
-export type FailureCode =
+/**
+ * Every reason a miner can be ineligible. The validator records most of them as it goes
+ * (a miner it did not evaluate, or whose evaluation failed); scoring applies the
+ * stale, copied and duplicate rules again to whatever it is given.
+ */
+export type IneligibleCode =
   | 'invalid-commitment' // the commitment string does not parse
+  | 'stale-commitment' // made at or before the hotkey's registration: the uid's previous owner
+  | 'copied-commitment' // its proof does not bind the dataset to the committing hotkey
+  | 'duplicate' // an earlier commitment has the same content
   | 'download-failed'
   | 'invalid-dataset'
   | 'training-failed'
   | 'timeout'
-  | 'duplicate' // not evaluated: an earlier commitment has the same content
 
-/** Every reason a miner can be ineligible: a recorded failure or a rule applied here. */
-export type IneligibleCode = FailureCode | 'stale-commitment' | 'copied-commitment'
+export const INELIGIBLE_CODES: readonly IneligibleCode[] = [
+  'invalid-commitment', 'stale-commitment', 'copied-commitment', 'duplicate', 'download-failed', 'invalid-dataset', 'training-failed', 'timeout',
+]
 
 export interface Submission {
   uid: number
@@ -25,7 +32,8 @@ export interface Submission {
   proofValid: boolean | null
   /** Eval loss after LoRA training (lower is better); null when there is none. */
   loss: number | null
-  failure: { code: FailureCode; reason: string } | null
+  /** What the validator recorded when it could not score the miner. */
+  failure: { code: IneligibleCode; reason: string } | null
 }
 
 interface VerdictBase {

@@ -2,7 +2,7 @@
 // duplicate content are each ineligible with their reason; the earliest copy of a content keeps it.
 import t from 'tap'
 
-import { checkEligibility, type Submission } from '../../lib/index.js'
+import { checkEligibility, INELIGIBLE_CODES, type Submission } from '../../lib/index.js'
 
 const sub = (uid: number, over: Partial<Submission> = {}): Submission => ({
   uid, hotkey: `hotkey-${uid}`, commitBlock: 100 + uid, registeredAt: 10, contentHash: `hash-${uid}`, proofValid: true, loss: 1 + uid / 10, failure: null, ...over,
@@ -46,7 +46,7 @@ t.test('a stale commitment is ineligible even when the validator also recorded a
 })
 
 t.test('recorded failures keep their code and reason', async (t) => {
-  const codes = ['invalid-commitment', 'download-failed', 'invalid-dataset', 'training-failed', 'timeout', 'duplicate'] as const
+  const codes = INELIGIBLE_CODES.filter((c) => c !== 'stale-commitment')
   const v = checkEligibility(codes.map((code, i) => sub(i, { loss: null, contentHash: null, proofValid: null, failure: { code, reason: `because ${code}` } })))
   t.same(v.map((x) => (x.eligible ? null : [x.code, x.reason])), codes.map((c) => [c, `because ${c}`]))
 })

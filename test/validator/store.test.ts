@@ -28,7 +28,7 @@ t.test('records survive reopening, with and without compaction', async (t) => {
     await a.recordAbandoned('k2', 'shutdown')
     await a.recordStart('k2')
     await a.recordResult(fakeResult('k2', 2, { status: 'download-failed', reason: 'HTTP 404', loss: null, final: false }))
-    await a.recordWeights({ epoch: 3, block: 40, weights: [{ uid: 1, hotkey: 'hk-1', weight: 1 }], sent: { mode: 'set', block: 41 } })
+    await a.recordWeights({ epoch: 3, block: 40, base: [], weights: [{ uid: 1, hotkey: 'hk-1', weight: 1 }], sent: { mode: 'set', block: 41 } })
     t.equal(a.starts('k2'), 2)
     // a killed process does not close: reopen from what is on disk
     const b = await ResultStore.peek(dir)

@@ -230,6 +230,14 @@ export class LocalChain implements Chain {
 
   async close(): Promise<void> {}
 
+  /** The weights each validator uid has set on `netuid`, as (uid, u16 value) pairs. */
+  weights(netuid: number): Promise<Map<number, Array<[number, number]>>> {
+    return this.#read((state) => {
+      const set = this.#subnet(state, netuid).weights
+      return new Map(Object.entries(set).map(([uid, pairs]) => [Number(uid), pairs.map(([u, v]) => [u, v] as [number, number])]))
+    })
+  }
+
   // ---- administration (what sudo, registration and time do on a real chain) ----
 
   async createSubnet(netuid: number, params: LocalSubnetParams = {}): Promise<void> {

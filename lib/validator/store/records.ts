@@ -1,7 +1,7 @@
 /** What the validator's store keeps: per-commitment results, evaluation starts, the smoothed weights. */
-import type { FailureCode } from '../../scoring/index.js'
+import type { IneligibleCode } from '../../scoring/index.js'
 
-export type EvalStatus = 'scored' | FailureCode
+export type EvalStatus = 'scored' | IneligibleCode
 
 export interface MinerResult {
   /** Identifies (evaluation context, hotkey, commitment block, commitment text). */
@@ -35,6 +35,8 @@ export interface WeightsRecord {
   /** The validator's epoch index the weights were computed in. */
   epoch: number
   block: number
+  /** The smoothed weights before this epoch's step (so a step redone after a restart gives the same result). */
+  base: Array<{ uid: number; hotkey: string; weight: number }>
   /** The smoothed weights; `hotkey` ties each uid to its owner at the time. */
   weights: Array<{ uid: number; hotkey: string; weight: number }>
   /** How they reached the chain, or null when they could not be sent. */
