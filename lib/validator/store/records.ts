@@ -54,10 +54,12 @@ export interface StoreState {
   results: Record<string, MinerResult>
   /** Evaluations started per key, across restarts. */
   starts: Record<string, number>
+  /** Evaluations abandoned (the validator was stopped) per key. */
+  abandoned: Record<string, number>
   weights: WeightsRecord | null
 }
 
-export const emptyState = (): StoreState => ({ lastSeq: 0, results: {}, starts: {}, weights: null })
+export const emptyState = (): StoreState => ({ lastSeq: 0, results: {}, starts: {}, abandoned: {}, weights: null })
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
@@ -85,6 +87,7 @@ export function applyEntry(state: StoreState, e: JournalEntry): void {
   if (e.seq <= state.lastSeq) return
   state.lastSeq = e.seq
   if (e.type === 'started') state.starts[e.key] = (state.starts[e.key] ?? 0) + 1
+  else if (e.type === 'abandoned') state.abandoned[e.key] = (state.abandoned[e.key] ?? 0) + 1
   else if (e.type === 'result') state.results[e.result.key] = e.result
   else if (e.type === 'weights') state.weights = e.weights
 }

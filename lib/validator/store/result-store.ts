@@ -43,7 +43,7 @@ async function readSnapshot(dir: string): Promise<StoreState> {
     throw new StoreCorruptError(path, 'is not JSON')
   }
   const s = doc.state
-  if (doc.version !== 1 || !s || !Number.isSafeInteger(s.lastSeq) || typeof s.results !== 'object' || typeof s.starts !== 'object') {
+  if (doc.version !== 1 || !s || !Number.isSafeInteger(s.lastSeq) || typeof s.results !== 'object' || typeof s.starts !== 'object' || typeof s.abandoned !== 'object') {
     throw new StoreCorruptError(path, 'is not a validator store snapshot (version 1)')
   }
   return s
