@@ -18,3 +18,5 @@ export type { TinyModelOptions, TinyModelInfo, TinyArch } from './tiny-model/ind
 export * from './evaluate/index.js'
 export * from './chain/index.js'
 export * from './scoring/index.js'
+export * from './validator/index.js'
+export * from './local/index.js'

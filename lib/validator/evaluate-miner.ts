@@ -24,6 +24,7 @@ import type { EvalStatus, MinerResult, ResultStore } from './store/index.js'
 export class StopRequested extends Error {
   constructor() {
     super('the validator is stopping')
+    this.name = 'StopRequested'
   }
 }
 

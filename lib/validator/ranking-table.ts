@@ -15,7 +15,8 @@ export function formatRanking(rows: readonly RankingRow[], scoreLabel = 'win rat
     r.weight.toFixed(4),
     r.eligible ? '' : r.reason,
   ])
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
+  // the last column (free text) is not padded, nor is its rule longer than its title
+  const widths = head.map((h, i) => (i === head.length - 1 ? h.length : Math.max(h.length, ...body.map((b) => b[i]!.length))))
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]!))).join('  ').trimEnd()
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n')
 }
