@@ -4,15 +4,17 @@
  * ~/.cache/huggingface is not downloaded again).
  */
 import type { CompetitionConfig } from '../config/index.js'
+import { FlockError } from '../errors.js'
 import type { DatasetSource } from '../dataset/index.js'
 import { datasetRepo, modelRepo, type HubCache } from '../hub/index.js'
 
 const MODEL_FILE = /(^|\/)(config\.json|generation_config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|[^/]*\.safetensors|model\.safetensors\.index\.json)$/
 const MAX_EVAL_BYTES = 2 ** 31 - 1
 
-export class MissingEvalSetError extends Error {
+/** The competition config names no eval set, so there is nothing to score against (E_NO_EVAL_SET). */
+export class MissingEvalSetError extends FlockError {
   constructor(config: string) {
-    super(`competition config ${JSON.stringify(config)} names no eval set (evalSet is null): pass a --config that names one`)
+    super('E_NO_EVAL_SET', `competition config ${JSON.stringify(config)} names no eval set (evalSet is null): pass a --config that names one`)
   }
 }
 
