@@ -53,6 +53,7 @@ export interface EvaluateMinerOptions {
 }
 
 const MAX_REASON = 600
+const MAX_DEATHS = 2
 
 /** One line, bounded: reasons quote untrusted text and end up in logs and tables. */
 export function describeError(err: unknown): string {
@@ -95,6 +96,11 @@ export async function evaluateMiner(deps: EvaluatorDeps, item: QueueItem, opts: 
     log.info('evaluation abandoned: stopping')
     throw new StopRequested()
   }
+
+  // Starts that ended in neither a result nor a clean stop: the process died during them
+  // (a native crash, the OOM killer, kill -9). A dataset that keeps doing that is given up on.
+  const died = store.starts(key) - store.abandoned(key) - (item.previous?.attempts ?? 0)
+  if (died >= MAX_DEATHS) return record('training-failed', `the validator died during ${died} evaluations of this dataset (crash or kill); not trying again`)
 
   await store.recordStart(key)
   const timeout = AbortSignal.timeout(deps.evalTimeoutMs)

@@ -1,9 +1,10 @@
 // A stop request in the middle of a training run abandons it cleanly: the run is cancelled
 // through its AbortSignal, recorded as abandoned rather than as a result, and evaluated
-// again (once) by the next round.
+// again (once) by the next round. A dataset during which the process keeps dying is given up.
 import t from 'tap'
 
 import { countingRows, toJsonl } from '../../lib/local/index.js'
+import { commitmentId, resultKey } from '../../lib/validator/context.js'
 import { StopRequested } from '../../lib/validator/evaluate-miner.js'
 import type { Reporter } from '../../lib/validator/reporter.js'
 import { ResultStore } from '../../lib/validator/store/index.js'
@@ -37,4 +38,19 @@ t.test('stop mid-training: abandoned, then evaluated by the next round', async (
   t.same(next.evaluated.map((r) => [r.uid, r.status]), [[miner.uid, 'scored']])
   const after = await ResultStore.peek(v.store.dir)
   t.same(Object.values(after.starts), [2])
+})
+
+t.test('a dataset during which the validator died twice is not tried a third time', async (t) => {
+  const s = await localSubnet(t, { tempo: 1000 })
+  const miner = await s.addMiner('poison', { content: toJsonl(countingRows(64, 32)) })
+  const v = await s.assemble()
+  t.teardown(() => v.close())
+  const commitBlock = (await s.net.chain.commitmentOf(s.netuid, miner.hotkey))!.block
+  const key = resultKey(v.validator.context, commitmentId(miner.hotkey, commitBlock, miner.text))
+  // two starts with no result and no clean stop, as two crashed processes leave them
+  await v.store.recordStart(key)
+  await v.store.recordStart(key)
+  const r = await v.validator.runRound({ signal: new AbortController().signal, wholeQueue: true })
+  t.match(r.ranking, [{ uid: miner.uid, eligible: false, code: 'training-failed', reason: /died during 2 evaluations/ }])
+  t.equal(v.store.starts(key), 2, 'not started a third time')
 })

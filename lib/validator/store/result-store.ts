@@ -126,6 +126,10 @@ export class ResultStore {
     return this.#state.starts[key] ?? 0
   }
 
+  abandoned(key: string): number {
+    return this.#state.abandoned[key] ?? 0
+  }
+
   weights(): WeightsRecord | null {
     return this.#state.weights
   }
