@@ -13,5 +13,5 @@ export {
 export { commitmentSpaceCharge } from './commitment-fields.js'
 export { epochIndex, blocksUntilNextEpoch, revealWindow, revealTiming, type RevealWindow, type RevealTiming } from './epoch.js'
 export { weightsCommitHash, randomSalt, type WeightsCommitInput } from './weights-hash.js'
-export { toU16Weights, checkWeightsArgs, type U16Weights } from './weights.js'
+export { checkWeightsArgs } from './weights.js'
 export { PendingRevealStore } from './pending-reveals.js'

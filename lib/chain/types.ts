@@ -88,6 +88,8 @@ export interface Chain {
   readonly hotkey: string | undefined
   readonly genesisHash: string
   currentBlock(): Promise<BlockRef>
+  /** The hash of block `number` on the canonical chain (0x + 32 bytes); every node agrees on it. */
+  blockHash(number: number): Promise<string>
   epoch(netuid: number): Promise<EpochInfo>
   weightsPolicy(netuid: number): Promise<WeightsPolicy>
   commitRevealEnabled(netuid: number): Promise<boolean>

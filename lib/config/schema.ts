@@ -97,6 +97,8 @@ export const benchmarkCurveSchema = z
     /** loss at or above this scores 0 */
     maxLoss: z.number().positive(),
     power: z.number().positive(),
+    /** the score at the benchmark loss (the live subnet's bench_height); default 0.5 */
+    height: z.number().gt(0).lt(1).optional(),
   })
   .superRefine((b, ctx) => {
     if (!(b.minLoss < b.loss && b.loss < b.maxLoss))

@@ -51,12 +51,15 @@ export async function streamBlob(o: StreamBlobOptions): Promise<string> {
   await mkdir(o.blobsDir, { recursive: true })
   const tmp = join(o.blobsDir, `${randomUUID()}.incomplete`)
   let received = 0
+  let actual: { sha256: string; gitOid: string }
   try {
     arm()
-    const { body } = await o.hub.openFile(o.repo, o.sha, remote.path, controller.signal)
-    const hasher = new ContentHasher(remote.size)
     const out = await open(tmp, 'wx')
     try {
+      // Read the body as soon as it is open: a Node stream that fails (an abort) before
+      // anything listens emits an unhandled 'error' and takes the process down.
+      const { body } = await o.hub.openFile(o.repo, o.sha, remote.path, controller.signal)
+      const hasher = new ContentHasher(remote.size)
       for await (const chunk of body) {
         arm()
         received += chunk.byteLength
@@ -67,13 +70,13 @@ export async function streamBlob(o: StreamBlobOptions): Promise<string> {
         await out.write(chunk)
       }
       await out.sync()
+      if (received < remote.size) {
+        throw new HubTruncatedError(`body ended after ${received} of ${remote.size} bytes`, ctx)
+      }
+      actual = hasher.digest()
     } finally {
       await out.close()
     }
-    if (received < remote.size) {
-      throw new HubTruncatedError(`body ended after ${received} of ${remote.size} bytes`, ctx)
-    }
-    const actual = hasher.digest()
     const bad = hashMismatch(remote, actual)
     if (bad) throw new HubIntegrityError(`content does not match the ${bad} the hub announced for this file`, ctx)
     await rename(tmp, o.blobPath)

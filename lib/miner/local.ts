@@ -13,12 +13,13 @@
 import { randomUUID } from 'node:crypto'
 import { access, mkdir, rename, rm } from 'node:fs/promises'
 import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 
 import { ChainRequestError, type Hotkey, LocalChain } from '../chain/index.js'
+import { LOCAL_MODEL_SEED, localNetworkPaths } from '../local/index.js'
 import { writeTinyModel } from '../tiny-model/index.js'
 
-export const DEFAULT_LOCAL_STATE_DIR = join('~', '.flock', 'local')
+export const DEFAULT_LOCAL_STATE_DIR = join('~', '.flock', 'local')  // defaultLocalStateDir() of lib/local
 
 export interface LocalLayout {
   stateDir: string
@@ -32,14 +33,16 @@ export interface LocalLayout {
 
 export function localLayout(stateDir: string = DEFAULT_LOCAL_STATE_DIR): LocalLayout {
   const root = resolve(stateDir === '~' ? homedir() : stateDir.startsWith('~/') ? join(homedir(), stateDir.slice(2)) : stateDir)
+  // the same files flock-validator --local uses (lib/local), so both tools share one subnet
+  const net = localNetworkPaths(root)
   return {
-    stateDir: root,
-    chainFile: join(root, 'chain.json'),
-    hubDir: join(root, 'hub'),
-    cacheDir: join(root, 'hub-cache'),
-    modelDir: join(root, 'model'),
-    evalFile: join(root, 'eval.jsonl'),
-    configFile: join(root, 'config.json'),
+    stateDir: dirname(net.chain),
+    chainFile: net.chain,
+    hubDir: net.hub,
+    cacheDir: join(dirname(net.chain), 'miner-hub-cache'),
+    modelDir: net.model,
+    evalFile: net.evalSet,
+    configFile: net.config,
   }
 }
 
@@ -53,7 +56,7 @@ export async function ensureLocalModel(layout: LocalLayout): Promise<string> {
   await mkdir(layout.stateDir, { recursive: true })
   const tmp = join(layout.stateDir, `.model-${randomUUID()}`)
   try {
-    await writeTinyModel(tmp, { arch: 'qwen2', seed: 1 })
+    await writeTinyModel(tmp, { arch: 'qwen2', seed: LOCAL_MODEL_SEED })
     await rename(tmp, layout.modelDir)
   } catch (err) {
     // another process got there first: its model is the same one

@@ -52,6 +52,14 @@ for (const [name, make] of [['LocalChain', localFixture], ['SubtensorChain on th
       t.same(await v.epoch(1), { block: 3, tempo: 10, blocksUntilNextEpoch: 5 })
       await f.advance(6)
       t.same(await v.epoch(1), { block: 9, tempo: 10, blocksUntilNextEpoch: 10 })
+      // block hashes: the head's, an included extrinsic's, and none past the head
+      const headRef = await v.currentBlock()
+      t.equal(await v.blockHash(headRef.number), headRef.hash)
+      const genesis = await v.blockHash(0)
+      t.match(genesis, /^0x[0-9a-f]{64}$/)
+      t.not(genesis, headRef.hash)
+      await t.rejects(v.blockHash(headRef.number + 1000), ChainRequestError)
+      await t.rejects(v.blockHash(-1), ChainRequestError)
       await t.rejects(v.metagraph(9), ChainRequestError)
       await t.rejects(v.epoch(9), ChainRequestError)
       await t.rejects(v.weightsPolicy(9), ChainRequestError)
@@ -69,6 +77,7 @@ for (const [name, make] of [['LocalChain', localFixture], ['SubtensorChain on th
       const text = `bob/data:${SHA}:${PROOF}`
       const receipt = await miner.publishCommitment(2, text)
       t.equal(receipt.blockNumber, before + 1, 'included in the next block')
+      t.equal(await miner.blockHash(receipt.blockNumber), receipt.blockHash, 'the receipt names the block by its hash')
       t.same(await miner.commitmentOf(2), { hotkey: bob.address, block: before + 1, text })
       t.equal(Buffer.byteLength(text), 82)
       t.same(await miner.commitmentSpace(2), { used: 100, max: 3100, deposit: 0n }, 'a short commitment is charged 100')

@@ -1,8 +1,7 @@
-// Small pure parts of the chain room: endpoints by network name, scores to u16 weights,
-// subtensor's epoch arithmetic.
+// Small pure parts of the chain room: endpoints by network name, subtensor's epoch arithmetic.
 import t from 'tap'
 
-import { blocksUntilNextEpoch, ChainRequestError, epochIndex, NETWORKS, resolveEndpoint, revealTiming, revealWindow, toU16Weights } from '../../lib/index.js'
+import { blocksUntilNextEpoch, ChainRequestError, epochIndex, NETWORKS, resolveEndpoint, revealTiming, revealWindow } from '../../lib/index.js'
 
 t.test('networks by name or endpoint', async (t) => {
   t.equal(resolveEndpoint('finney'), 'wss://entrypoint-finney.opentensor.ai:443')
@@ -13,17 +12,6 @@ t.test('networks by name or endpoint', async (t) => {
   t.throws(() => resolveEndpoint('toString'), ChainRequestError)
   t.throws(() => resolveEndpoint('http://127.0.0.1:9944'), /ws:\/\/ or wss:\/\//)
   t.throws(() => resolveEndpoint('finney2'), /neither a network/)
-})
-
-t.test('scores become u16 weights, largest = 65535', async (t) => {
-  t.same(toU16Weights([3, 1, 2], [0.5, 1, 0.25]), { uids: [3, 1, 2], values: [32768, 65535, 16384] })
-  t.same(toU16Weights([0, 1], [1e-9, 1]), { uids: [1], values: [65535] }, 'weights rounding to zero are left out')
-  t.same(toU16Weights([0, 1], [0, 0]), { uids: [], values: [] })
-  t.throws(() => toU16Weights([0], [1, 2]), ChainRequestError)
-  t.throws(() => toU16Weights([0, 0], [1, 2]), /appears twice/)
-  t.throws(() => toU16Weights([70000], [1]), /not a u16/)
-  t.throws(() => toU16Weights([0], [Number.NaN]), /finite non-negative/)
-  t.throws(() => toU16Weights([0], [-1]), /finite non-negative/)
 })
 
 t.test('epoch arithmetic as subtensor does it', async (t) => {

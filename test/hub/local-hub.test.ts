@@ -6,7 +6,9 @@ import { join } from 'node:path'
 import t from 'tap'
 
 import {
+  CancelledError,
   datasetRepo,
+  type Hub,
   HubCache,
   HubIntegrityError,
   HubNotFoundError,
@@ -104,4 +106,23 @@ t.test('a model snapshot from the local hub lands in the HF cache layout', async
   t.equal(readFileSync(join(snap.dir, 'config.json'), 'utf8'), '{}')
   t.equal(readFileSync(join(snap.dir, 'sub', 'model.safetensors')).length, 64)
   t.ok((await cache.downloadSnapshot({ repo, sha })).files.every((f) => f.fromCache))
+})
+
+t.test('a download aborted while its body opens rejects; the body stream never errors unhandled', async (t) => {
+  const { root, hub } = setup()
+  const repo = datasetRepo('miner/abort')
+  const { sha } = await publishDataset(hub, { repo, content: 'rows\n' })
+  const caller = new AbortController()
+  // the caller aborts as the body is being opened: the stream is born aborted
+  const aborting: Hub = {
+    kind: 'local', ensureRepo: (r) => hub.ensureRepo(r), commitFiles: (r, f, m) => hub.commitFiles(r, f, m),
+    fileInfo: (r, s, p) => hub.fileInfo(r, s, p), listFiles: (r, s) => hub.listFiles(r, s),
+    openFile(r, s, p, signal) {
+      caller.abort()
+      return hub.openFile(r, s, p, signal)
+    },
+  }
+  const cache = new HubCache({ hub: aborting, cacheDir: join(root, 'cache2'), retry: { retries: 0, minDelayMs: 1, maxDelayMs: 2, deadlineMs: 5_000 } })
+  await t.rejects(cache.downloadFile({ repo, sha, path: 'data.jsonl', maxBytes: 100, signal: caller.signal }), CancelledError)
+  await new Promise((r) => setTimeout(r, 20))
 })

@@ -127,6 +127,13 @@ export class LocalChain implements Chain {
     return this.#read((_, head) => ({ number: head, hash: this.#blockHash(head) }))
   }
 
+  blockHash(number: number): Promise<string> {
+    return this.#read((_, head) => {
+      if (!Number.isSafeInteger(number) || number < 0 || number > head) throw new ChainRequestError(`block ${number} is not on the chain (head ${head})`)
+      return this.#blockHash(number)
+    })
+  }
+
   epoch(netuid: number): Promise<EpochInfo> {
     return this.#read((state, head) => {
       const { tempo } = this.#subnet(state, netuid)
@@ -233,6 +240,14 @@ export class LocalChain implements Chain {
   }
 
   async close(): Promise<void> {}
+
+  /** The weights each validator uid has set on `netuid`, as (uid, u16 value) pairs. */
+  weights(netuid: number): Promise<Map<number, Array<[number, number]>>> {
+    return this.#read((state) => {
+      const set = this.#subnet(state, netuid).weights
+      return new Map(Object.entries(set).map(([uid, pairs]) => [Number(uid), pairs.map(([u, v]) => [u, v] as [number, number])]))
+    })
+  }
 
   // ---- administration (what sudo, registration and time do on a real chain) ----
 

@@ -111,6 +111,13 @@ export class SubtensorChain implements Chain {
     return this.#read('reading the head block', async () => (await this.#head()).block)
   }
 
+  async blockHash(number: number): Promise<string> {
+    if (!Number.isSafeInteger(number) || number < 0) throw new ChainRequestError(`block ${number} is not a block number`)
+    const hash = await this.#read(`reading the hash of block ${number}`, () => this.#provider.send('chain_getBlockHash', [number]))
+    if (typeof hash !== 'string' || !/^0x[0-9a-f]{64}$/.test(hash)) throw new ChainRequestError(`block ${number} is not on the chain`)
+    return hash
+  }
+
   epoch(netuid: number): Promise<EpochInfo> {
     return this.#read(`reading the epoch of subnet ${netuid}`, async () => {
       const { block, at } = await this.#head()

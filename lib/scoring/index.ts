@@ -1,0 +1,13 @@
+/** Scoring: pure arithmetic from per-miner eval results to weights (shared/reference/scoring.md). */
+export type { EligibleVerdict, IneligibleCode, Submission, UidWeights, Verdict } from './types.js'
+export { INELIGIBLE_CODES } from './types.js'
+export { checkEligibility } from './eligibility.js'
+export { epsilonAt, type EpsilonDecay } from './epsilon.js'
+export { beats, winRates, type Contender } from './winrate.js'
+export { softmax } from './softmax.js'
+export { smoothWeights } from './smoothing.js'
+export { toU16Weights, mapToU16, U16_MAX, type U16Weights } from './u16.js'
+export { benchmarkScore } from './benchmark.js'
+export { winnerTakeAll } from './winner-take-all.js'
+export { stepWeights, type StepWeights } from './schemes.js'
+export { scoreRound, type RankingRow, type ScoreRoundInput, type ScoreRoundResult } from './round.js'

@@ -1,0 +1,16 @@
+/**
+ * Winner-take-all: among the miners whose loss is within `fraction` of the best loss
+ * (loss ≤ best·(1 + fraction)), the earliest commitment takes all the weight; ties on
+ * block go to the lower uid. An improvement smaller than the fraction does not unseat
+ * an earlier miner, so copying and nudging a dataset does not pay.
+ */
+import type { Contender } from './winrate.js'
+
+export function winnerTakeAll(contenders: readonly Contender[], fraction: number): number | null {
+  if (contenders.length === 0) return null
+  const best = Math.min(...contenders.map((c) => c.loss))
+  const threshold = best * (1 + fraction)
+  const near = contenders.filter((c) => c.loss <= threshold)
+  near.sort((a, b) => a.commitBlock - b.commitBlock || a.uid - b.uid)
+  return near[0]!.uid
+}

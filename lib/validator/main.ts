@@ -1,0 +1,112 @@
+/**
+ * flock-validator's program, given its parsed flags: against the real network (a btcli
+ * wallet, subtensor, Hugging Face) or, with `local`, against the local subnet under the
+ * state folder. Loops one round per epoch until stopped, or runs one round with `once`.
+ */
+import { defaultLocalStateDir } from '../local/index.js'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+
+import type { Logger } from 'pino'
+
+import { loadHotkey, SubtensorChain, type Chain, type WalletOptions } from '../chain/index.js'
+import { defaultCompetitionConfig, loadCompetitionConfig, type CompetitionConfig } from '../config/index.js'
+import { defaultHubCacheDir, HfHub, type Hub } from '../hub/index.js'
+import { localCompetitionConfig, openLocalNetwork } from '../local/index.js'
+import { assembleValidator, type AssembleOptions } from './assemble.js'
+import { fetchCompetitionFiles } from './network-files.js'
+import { formatRanking, formatWeights } from './ranking-table.js'
+import { jsonReporter, progressReporter, silentReporter, type Reporter } from './reporter.js'
+import { StopRequested } from './evaluate-miner.js'
+
+export interface ValidatorCliOptions {
+  netuid: number
+  network: string
+  wallet: WalletOptions
+  configPath?: string
+  json: boolean
+  local: boolean
+  stateDir?: string
+  blocksPerEpoch?: number
+  once: boolean
+  evalTimeoutSeconds?: number
+  burnUid: number
+  numThreads?: number
+  logger: Logger
+  signal: AbortSignal
+}
+
+export const defaultStateDir = (): string => join(homedir(), '.flock', 'validator')
+
+/** Reporters for the output mode; human output also prints the table after each round. */
+export function cliReporter(json: boolean, options: { table?: boolean } = {}): Reporter {
+  if (json) return jsonReporter(process.stdout)
+  const bars = process.stderr.isTTY ? progressReporter(process.stderr) : silentReporter
+  return {
+    ...bars,
+    roundEnd(s) {
+      bars.roundEnd(s)
+      if (options.table !== false) process.stdout.write(`\nepoch ${s.epoch}, block ${s.block}: ${s.evaluated.length} evaluated, ${s.deferred} deferred\n${formatRanking(s.ranking)}\n${formatWeights(s.weights, s.sent)}\n`)
+    },
+  }
+}
+
+interface Mode {
+  chain: Chain
+  hub: Hub
+  config: CompetitionConfig
+  stateDir: string
+  cacheDir: string
+  resolveFiles: AssembleOptions['resolveFiles']
+}
+
+async function localMode(o: ValidatorCliOptions, stateDir: string): Promise<Mode> {
+  // a new local chain gets a block a second, so epochs pass as they do on a real chain
+  const net = await openLocalNetwork({ stateDir, netuid: o.netuid, blockTimeMs: 1000 })
+  // the local subnet's own config file, which flock-miner --local previews with too
+  const config = await loadCompetitionConfig(o.configPath ?? net.paths.config)
+  const dir = join(stateDir, 'validator')
+  return {
+    chain: net.chain, hub: net.hub, config, stateDir: dir, cacheDir: join(dir, 'hub-cache'),
+    resolveFiles: async () => ({ modelDir: net.paths.model, evalSet: { path: net.paths.evalSet } }),
+  }
+}
+
+async function networkMode(o: ValidatorCliOptions, stateDir: string): Promise<Mode> {
+  const config = o.configPath ? await loadCompetitionConfig(o.configPath) : defaultCompetitionConfig
+  const hotkey = await loadHotkey(o.wallet)
+  o.logger.info({ hotkey: hotkey.address, network: o.network, netuid: o.netuid }, 'connecting to subtensor')
+  const chain = await SubtensorChain.connect({ network: o.network, hotkey, stateDir })
+  return {
+    chain, hub: new HfHub(), config, stateDir, cacheDir: defaultHubCacheDir(),
+    resolveFiles: (cache) => fetchCompetitionFiles(cache, config, o.signal),
+  }
+}
+
+export async function runValidatorCli(o: ValidatorCliOptions): Promise<void> {
+  // with --local, the same default folder as flock-miner --local: both see one subnet
+  const stateDir = o.stateDir ?? (o.local ? defaultLocalStateDir() : defaultStateDir())
+  const mode = o.local ? await localMode(o, stateDir) : await networkMode(o, stateDir)
+  const reporter = cliReporter(o.json)
+  try {
+    const v = await assembleValidator({
+      ...mode, netuid: o.netuid, logger: o.logger, reporter, burnUid: o.burnUid,
+      ...(o.blocksPerEpoch !== undefined ? { blocksPerEpoch: o.blocksPerEpoch } : {}),
+      ...(o.evalTimeoutSeconds !== undefined ? { evalTimeoutMs: o.evalTimeoutSeconds * 1000 } : {}),
+      ...(o.numThreads !== undefined ? { numThreads: o.numThreads } : {}),
+      ...(o.local ? { pollMs: 1000 } : {}),
+    })
+    try {
+      if (o.once) await v.validator.runRound({ signal: o.signal, wholeQueue: true })
+      else await v.validator.run(o.signal)
+    } catch (err) {
+      if (!(err instanceof StopRequested)) throw err
+    } finally {
+      await v.close()
+    }
+  } finally {
+    reporter.close()
+    await mode.chain.close()
+  }
+  o.logger.info('validator stopped')
+}
