@@ -6,49 +6,59 @@ import { logLevel, withCommonFlags } from '../lib/cli/common-flags.js'
 import { createLogger } from '../lib/cli/logger.js'
 import { stopOnSignals } from '../lib/cli/signals.js'
 import { runDemo } from '../lib/demo/run.js'
+import { runWorkerFromArgs } from '../lib/queue/worker-main.js'
 import { cliReporter, runValidatorCli } from '../lib/validator/main.js'
 
-const args = await withCommonFlags(yargs(hideBin(process.argv)))
-  .scriptName('flock-validator')
-  .usage('$0 — evaluate miners\' datasets with LoRA training and set weights on chain')
-  .option('blocks_per_epoch', { type: 'number', describe: 'epoch length in blocks (default: the subnet\'s tempo)' })
-  .option('once', { type: 'boolean', default: false, describe: 'run one full round (every queued miner), set weights, exit' })
-  .option('demo', { type: 'boolean', default: false, describe: 'with --local: a fresh local subnet with demo miners, one round, the ranking' })
-  .option('eval_timeout', { type: 'number', describe: 'seconds one evaluation may take (default 1800)' })
-  .option('burn_uid', { type: 'number', default: 0, describe: 'uid that gets the weight when no miner is eligible (the subnet owner)' })
-  .option('threads', { type: 'number', describe: 'CPU threads for training (default: all cores)' })
-  .check((a) => {
-    if (a.demo && !a.local) throw new Error('--demo runs on the local subnet: add --local')
-    if (a.blocks_per_epoch !== undefined && !(Number.isInteger(a.blocks_per_epoch) && a.blocks_per_epoch > 0)) throw new Error('--blocks_per_epoch must be a positive integer')
-    return true
-  })
-  .strict()
-  .help()
-  .parseAsync()
+// `flock-validator worker ...`: an evaluation worker pulling jobs from Redis (BullMQ); see lib/queue.
+if (process.argv[2] === 'worker') {
+  process.exitCode = await runWorkerFromArgs(process.argv.slice(3))
+} else {
+  await main()
+}
 
-// the demo prints a table on stdout: its logs stay quiet unless asked for
-const quiet = args.demo && !args.logging.debug && !args.logging.trace
-const logger = createLogger({ name: 'flock-validator', level: quiet ? 'warn' : logLevel(args) })
-const stop = stopOnSignals(logger)
-try {
-  if (args.demo) {
-    await runDemo({
-      netuid: args.netuid, logger, signal: stop.signal, out: args.json ? null : process.stdout, ...(args.json ? { jsonOut: process.stdout } : {}), reporter: cliReporter(args.json, { table: false }),
-      ...(args['state-dir'] ? { stateDir: args['state-dir'] } : {}), ...(args.threads !== undefined ? { numThreads: args.threads } : {}),
+async function main(): Promise<void> {
+  const args = await withCommonFlags(yargs(hideBin(process.argv)))
+    .scriptName('flock-validator')
+    .usage('$0 — evaluate miners\' datasets with LoRA training and set weights on chain')
+    .option('blocks_per_epoch', { type: 'number', describe: 'epoch length in blocks (default: the subnet\'s tempo)' })
+    .option('once', { type: 'boolean', default: false, describe: 'run one full round (every queued miner), set weights, exit' })
+    .option('demo', { type: 'boolean', default: false, describe: 'with --local: a fresh local subnet with demo miners, one round, the ranking' })
+    .option('eval_timeout', { type: 'number', describe: 'seconds one evaluation may take (default 1800)' })
+    .option('burn_uid', { type: 'number', default: 0, describe: 'uid that gets the weight when no miner is eligible (the subnet owner)' })
+    .option('threads', { type: 'number', describe: 'CPU threads for training (default: all cores)' })
+    .check((a) => {
+      if (a.demo && !a.local) throw new Error('--demo runs on the local subnet: add --local')
+      if (a.blocks_per_epoch !== undefined && !(Number.isInteger(a.blocks_per_epoch) && a.blocks_per_epoch > 0)) throw new Error('--blocks_per_epoch must be a positive integer')
+      return true
     })
-  } else {
-    await runValidatorCli({
-      netuid: args.netuid, network: args.subtensor.network, wallet: args.wallet, json: args.json, local: args.local, once: args.once,
-      burnUid: args.burn_uid, logger, signal: stop.signal,
-      ...(args.config ? { configPath: args.config } : {}), ...(args['state-dir'] ? { stateDir: args['state-dir'] } : {}),
-      ...(args.blocks_per_epoch !== undefined ? { blocksPerEpoch: args.blocks_per_epoch } : {}),
-      ...(args.eval_timeout !== undefined ? { evalTimeoutSeconds: args.eval_timeout } : {}),
-      ...(args.threads !== undefined ? { numThreads: args.threads } : {}),
-    })
+    .strict()
+    .help()
+    .parseAsync()
+
+  // the demo prints a table on stdout: its logs stay quiet unless asked for
+  const quiet = args.demo && !args.logging.debug && !args.logging.trace
+  const logger = createLogger({ name: 'flock-validator', level: quiet ? 'warn' : logLevel(args) })
+  const stop = stopOnSignals(logger)
+  try {
+    if (args.demo) {
+      await runDemo({
+        netuid: args.netuid, logger, signal: stop.signal, out: args.json ? null : process.stdout, ...(args.json ? { jsonOut: process.stdout } : {}), reporter: cliReporter(args.json, { table: false }),
+        ...(args['state-dir'] ? { stateDir: args['state-dir'] } : {}), ...(args.threads !== undefined ? { numThreads: args.threads } : {}),
+      })
+    } else {
+      await runValidatorCli({
+        netuid: args.netuid, network: args.subtensor.network, wallet: args.wallet, json: args.json, local: args.local, once: args.once,
+        burnUid: args.burn_uid, logger, signal: stop.signal,
+        ...(args.config ? { configPath: args.config } : {}), ...(args['state-dir'] ? { stateDir: args['state-dir'] } : {}),
+        ...(args.blocks_per_epoch !== undefined ? { blocksPerEpoch: args.blocks_per_epoch } : {}),
+        ...(args.eval_timeout !== undefined ? { evalTimeoutSeconds: args.eval_timeout } : {}),
+        ...(args.threads !== undefined ? { numThreads: args.threads } : {}),
+      })
+    }
+  } catch (err) {
+    logger.error({ err: err instanceof Error ? err.message : String(err), code: (err as { code?: string }).code }, 'flock-validator failed')
+    process.exitCode = 1
+  } finally {
+    stop.dispose()
   }
-} catch (err) {
-  logger.error({ err: err instanceof Error ? err.message : String(err), code: (err as { code?: string }).code }, 'flock-validator failed')
-  process.exitCode = 1
-} finally {
-  stop.dispose()
 }
