@@ -28,6 +28,13 @@ std::vector<Span> sequences(const AttentionShape& s) {
 
 GemmB f32(const float* p, int64_t stride_f, int64_t stride_r) { return GemmB{DType::F32, p, stride_f, stride_r}; }
 
+// Attention parallelises across heads, each task running its GEMMs on its own thread:
+// thousands of small per-head products would otherwise each pay a pool dispatch.
+ThreadPool& inline_pool() {
+  thread_local ThreadPool serial(1);
+  return serial;
+}
+
 struct Block {
   int64_t q0, nq;    // queries [q0, q0 + nq), absolute token indices
   int64_t k0, nk;    // keys [k0, k0 + nk) that any of them may see
@@ -49,18 +56,18 @@ void attention_forward(ThreadPool& pool, const AttentionShape& s, const float* q
   const int64_t hd = s.head_dim, group = s.heads / s.kv_heads;
   const int64_t qs = s.heads * hd, kvs = s.kv_heads * hd;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  std::vector<float> S;
   for (const Span& seq : sequences(s)) {
     for (int64_t q0 = seq.begin; q0 < seq.end; q0 += kQueryBlock) {
       const Block b = block_of(s, seq, q0, std::min(kQueryBlock, seq.end - q0));
-      S.resize(static_cast<size_t>(b.nq * b.nk));
-      for (int64_t h = 0; h < s.heads; ++h) {
-        const int64_t kvh = h / group;
-        // S = Q Kᵀ
-        gemm(pool, b.nq, b.nk, hd, q + b.q0 * qs + h * hd, qs, 1, f32(k + b.k0 * kvs + kvh * hd, kvs, 1), S.data(), b.nk, false);
-        // masked softmax per query row; P overwrites S
-        pool.parallel_for(b.nq, 4, [&](int64_t r0, int64_t r1) {
-          for (int64_t i = r0; i < r1; ++i) {
+      pool.parallel_for(s.heads, 1, [&](int64_t h0, int64_t h1) {
+        ThreadPool& serial = inline_pool();
+        std::vector<float> S(static_cast<size_t>(b.nq * b.nk));
+        for (int64_t h = h0; h < h1; ++h) {
+          const int64_t kvh = h / group;
+          // S = Q Kᵀ
+          gemm(serial, b.nq, b.nk, hd, q + b.q0 * qs + h * hd, qs, 1, f32(k + b.k0 * kvs + kvh * hd, kvs, 1), S.data(), b.nk, false);
+          // masked softmax per query row; P overwrites S
+          for (int64_t i = 0; i < b.nq; ++i) {
             const int64_t t = b.q0 + i;
             float* row = S.data() + i * b.nk;
             float m = -INFINITY;
@@ -77,10 +84,10 @@ void attention_forward(ThreadPool& pool, const AttentionShape& s, const float* q
             for (int64_t j = 0; j < b.nk; ++j) row[j] *= inv;
             if (lse != nullptr) lse[t * s.heads + h] = m + std::log(sum);
           }
-        });
-        // O = P V
-        gemm(pool, b.nq, hd, b.nk, S.data(), b.nk, 1, f32(v + b.k0 * kvs + kvh * hd, 1, kvs), out + b.q0 * qs + h * hd, qs, false);
-      }
+          // O = P V
+          gemm(serial, b.nq, hd, b.nk, S.data(), b.nk, 1, f32(v + b.k0 * kvs + kvh * hd, 1, kvs), out + b.q0 * qs + h * hd, qs, false);
+        }
+      });
     }
   }
 }
@@ -92,45 +99,43 @@ void attention_backward(ThreadPool& pool, const AttentionShape& s, const float* 
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   std::fill(dk, dk + s.T * kvs, 0.0f);
   std::fill(dv, dv + s.T * kvs, 0.0f);
-  std::vector<float> P, dP, delta;
   for (const Span& seq : sequences(s)) {
     for (int64_t q0 = seq.begin; q0 < seq.end; q0 += kQueryBlock) {
       const Block b = block_of(s, seq, q0, std::min(kQueryBlock, seq.end - q0));
-      P.resize(static_cast<size_t>(b.nq * b.nk));
-      dP.resize(P.size());
-      delta.resize(static_cast<size_t>(b.nq));
-      for (int64_t h = 0; h < s.heads; ++h) {
-        const int64_t kvh = h / group;
-        const float* qh = q + b.q0 * qs + h * hd;
-        const float* doh = dout + b.q0 * qs + h * hd;
-        const float* kh = k + b.k0 * kvs + kvh * hd;
-        const float* vh = v + b.k0 * kvs + kvh * hd;
-        // P recomputed from the saved log-sum-exp; D = dO · O per query
-        gemm(pool, b.nq, b.nk, hd, qh, qs, 1, f32(kh, kvs, 1), P.data(), b.nk, false);
-        pool.parallel_for(b.nq, 4, [&](int64_t r0, int64_t r1) {
-          for (int64_t i = r0; i < r1; ++i) {
-            const int64_t t = b.q0 + i;
-            const float l = lse[t * s.heads + h];
-            float* row = P.data() + i * b.nk;
-            for (int64_t j = 0; j < b.nk; ++j) row[j] = visible(s, t, b.k0 + j) ? std::exp(row[j] * scale - l) : 0.0f;
-            delta[i] = dot(doh + i * qs, out + t * qs + h * hd, hd);
+      // dK and dV sum over a group's heads: one task per KV head, its heads in order
+      pool.parallel_for(s.kv_heads, 1, [&](int64_t g0, int64_t g1) {
+        ThreadPool& serial = inline_pool();
+        std::vector<float> P(static_cast<size_t>(b.nq * b.nk)), dP(P.size()), delta(static_cast<size_t>(b.nq));
+        for (int64_t kvh = g0; kvh < g1; ++kvh) {
+          for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h) {
+            const float* qh = q + b.q0 * qs + h * hd;
+            const float* doh = dout + b.q0 * qs + h * hd;
+            const float* kh = k + b.k0 * kvs + kvh * hd;
+            const float* vh = v + b.k0 * kvs + kvh * hd;
+            // P recomputed from the saved log-sum-exp; D = dO · O per query
+            gemm(serial, b.nq, b.nk, hd, qh, qs, 1, f32(kh, kvs, 1), P.data(), b.nk, false);
+            for (int64_t i = 0; i < b.nq; ++i) {
+              const int64_t t = b.q0 + i;
+              const float l = lse[t * s.heads + h];
+              float* row = P.data() + i * b.nk;
+              for (int64_t j = 0; j < b.nk; ++j) row[j] = visible(s, t, b.k0 + j) ? std::exp(row[j] * scale - l) : 0.0f;
+              delta[i] = dot(doh + i * qs, out + t * qs + h * hd, hd);
+            }
+            // dV += Pᵀ dO
+            gemm(serial, b.nk, hd, b.nq, P.data(), 1, b.nk, f32(doh, 1, qs), dv + b.k0 * kvs + kvh * hd, kvs, true);
+            // dP = dO Vᵀ, then dS = P ⊙ (dP − D) · scale (in place)
+            gemm(serial, b.nq, b.nk, hd, doh, qs, 1, f32(vh, kvs, 1), dP.data(), b.nk, false);
+            for (int64_t i = 0; i < b.nq; ++i) {
+              float* d = dP.data() + i * b.nk;
+              const float* p = P.data() + i * b.nk;
+              for (int64_t j = 0; j < b.nk; ++j) d[j] = p[j] * (d[j] - delta[i]) * scale;
+            }
+            // dQ = dS K ; dK += dSᵀ Q
+            gemm(serial, b.nq, hd, b.nk, dP.data(), b.nk, 1, f32(kh, 1, kvs), dq + b.q0 * qs + h * hd, qs, false);
+            gemm(serial, b.nk, hd, b.nq, dP.data(), 1, b.nk, f32(qh, 1, qs), dk + b.k0 * kvs + kvh * hd, kvs, true);
           }
-        });
-        // dV += Pᵀ dO
-        gemm(pool, b.nk, hd, b.nq, P.data(), 1, b.nk, f32(doh, 1, qs), dv + b.k0 * kvs + kvh * hd, kvs, true);
-        // dP = dO Vᵀ, then dS = P ⊙ (dP − D) · scale (in place)
-        gemm(pool, b.nq, b.nk, hd, doh, qs, 1, f32(vh, kvs, 1), dP.data(), b.nk, false);
-        pool.parallel_for(b.nq, 4, [&](int64_t r0, int64_t r1) {
-          for (int64_t i = r0; i < r1; ++i) {
-            float* d = dP.data() + i * b.nk;
-            const float* p = P.data() + i * b.nk;
-            for (int64_t j = 0; j < b.nk; ++j) d[j] = p[j] * (d[j] - delta[i]) * scale;
-          }
-        });
-        // dQ = dS K ; dK += dSᵀ Q
-        gemm(pool, b.nq, hd, b.nk, dP.data(), b.nk, 1, f32(kh, 1, kvs), dq + b.q0 * qs + h * hd, qs, false);
-        gemm(pool, b.nk, hd, b.nq, dP.data(), 1, b.nk, f32(qh, 1, qs), dk + b.k0 * kvs + kvh * hd, kvs, true);
-      }
+        }
+      });
     }
   }
 }
