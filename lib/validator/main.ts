@@ -3,7 +3,6 @@
  * wallet, subtensor, Hugging Face) or, with `local`, against the local subnet under the
  * state folder. Loops one round per epoch until stopped, or runs one round with `once`.
  */
-import { defaultLocalStateDir } from '../local/index.js'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 
@@ -12,7 +11,7 @@ import type { Logger } from 'pino'
 import { loadHotkey, SubtensorChain, type Chain, type WalletOptions } from '../chain/index.js'
 import { defaultCompetitionConfig, loadCompetitionConfig, type CompetitionConfig } from '../config/index.js'
 import { defaultHubCacheDir, HfHub, type Hub } from '../hub/index.js'
-import { openLocalNetwork } from '../local/index.js'
+import { defaultLocalStateDir, openLocalNetwork } from '../local/index.js'
 import { assembleValidator, type AssembleOptions } from './assemble.js'
 import { fetchCompetitionFiles } from './network-files.js'
 import { formatRanking, formatWeights } from './ranking-table.js'
