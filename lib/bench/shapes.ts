@@ -3,23 +3,15 @@
  * real ones, and `tiny` for tests and quick checks.
  */
 import { InvalidArgumentError } from '../errors.js'
-import { hfModelConfig } from '../tiny-model/config.js'
+import { type HfConfigOptions, hfModelConfig } from '../tiny-model/config.js'
 import { buildTinyTokenizer, type TinyArch } from '../tiny-model/tokenizer.js'
 import { countParameters, type TinyDims } from '../tiny-model/weights.js'
 
 export type BenchDtype = 'f32' | 'bf16'
 
-export interface BenchShape {
+/** A model shape: the config.json options (the dtype is chosen per run) and a name. */
+export interface BenchShape extends Omit<HfConfigOptions, 'torchDtype'> {
   name: string
-  arch: TinyArch
-  dims: TinyDims
-  maxPositionEmbeddings: number
-  rmsNormEps: number
-  ropeTheta: number
-  bosTokenId: number | null
-  eosTokenId: number
-  /** keys of the real config.json beyond the standard ones */
-  extra?: Record<string, unknown>
   /** write the tiny tokenizer beside the weights (its vocabulary is the model's) */
   tinyTokenizer?: boolean
 }

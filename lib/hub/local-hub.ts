@@ -13,9 +13,10 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 
+import { writeFileAtomic } from './cache-entry.js'
 import { type HubErrorContext, HubNotFoundError, HubProtocolError } from './errors.js'
 import type { CommitFile, Hub, RemoteBody, RemoteFile } from './hub.js'
 import { repoLabel, type RepoRef } from './repo-id.js'
@@ -78,8 +79,8 @@ export class LocalHub implements Hub {
     const sorted = Object.fromEntries(Object.entries(tree).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
     const text = JSON.stringify({ parent, message, files: sorted } satisfies LocalCommit)
     const sha = createHash('sha1').update(text).digest('hex')
-    await writeAtomic(join(dir, 'commits', `${sha}.json`), text)
-    await writeAtomic(join(dir, 'refs', 'main'), sha)
+    await writeFileAtomic(join(dir, 'commits', `${sha}.json`), text)
+    await writeFileAtomic(join(dir, 'refs', 'main'), sha)
     return sha
   }
 
@@ -168,16 +169,5 @@ export class LocalHub implements Hub {
       throw new HubNotFoundError('object missing from the local hub', { repo: repoLabel(repo), sha, path })
     }
     return { body: createReadStream(object, { signal }), contentLength: info.size }
-  }
-}
-
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${randomUUID()}.tmp`
-  try {
-    await writeFile(tmp, text, { flag: 'wx' })
-    await rename(tmp, file)
-  } catch (err) {
-    await rm(tmp, { force: true })
-    throw err
   }
 }
