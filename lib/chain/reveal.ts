@@ -1,8 +1,34 @@
-/** Revealing stored weight commits when their epoch comes; shared by both Chain implementations. */
+/** Committing weights and revealing stored commits when their epoch comes; shared by both Chain implementations. */
 import { revealTiming, revealWindow } from './epoch.js'
 import { ChainDispatchError, ChainRequestError } from './errors.js'
 import type { PendingRevealStore } from './pending-reveals.js'
 import type { PendingReveal, RevealOutcome, TxReceipt, WeightsPolicy } from './types.js'
+import { randomSalt, weightsCommitHash } from './weights-hash.js'
+
+export interface CommitContext {
+  store: PendingRevealStore
+  genesisHash: string
+  hotkey: string
+  netuid: number
+  uids: number[]
+  values: number[]
+  versionKey: bigint
+  /** Sends commit_weights with this hash; resolves once included. */
+  submit(commitHash: string): Promise<TxReceipt>
+}
+
+/** Commits the salted hash of the weights, then keeps what the reveal needs on disk. */
+export async function commitAndRecord(c: CommitContext): Promise<PendingReveal & { receipt: TxReceipt }> {
+  const salt = randomSalt()
+  const commitHash = weightsCommitHash({ hotkey: c.hotkey, netuid: c.netuid, uids: c.uids, values: c.values, salt, versionKey: c.versionKey })
+  const receipt = await c.submit(commitHash)
+  const pending: PendingReveal = {
+    genesisHash: c.genesisHash, hotkey: c.hotkey, netuid: c.netuid, commitHash, commitBlock: receipt.blockNumber,
+    uids: [...c.uids], values: [...c.values], salt, versionKey: c.versionKey.toString(),
+  }
+  await c.store.add(pending)
+  return { ...pending, receipt }
+}
 
 export interface RevealContext {
   store: PendingRevealStore

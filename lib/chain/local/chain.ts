@@ -7,11 +7,10 @@ import { fieldsToText, textToFields } from '../commitment-fields.js'
 import { blocksUntilNextEpoch, epochIndex } from '../epoch.js'
 import { ChainDispatchError, ChainRequestError } from '../errors.js'
 import { PendingRevealStore } from '../pending-reveals.js'
-import { revealDue } from '../reveal.js'
+import { commitAndRecord, revealDue } from '../reveal.js'
 import type { BlockRef, Chain, CommitmentRecord, CommitmentSpace, EpochInfo, Metagraph, PendingReveal, RevealOutcome, TxReceipt, WeightsPolicy } from '../types.js'
 import type { Hotkey } from '../wallet.js'
 import { checkWeightsArgs } from '../weights.js'
-import { randomSalt, weightsCommitHash } from '../weights-hash.js'
 import * as rt from './runtime.js'
 import { newSubnet, type LocalState, type LocalSubnet } from './state.js'
 import { LocalStateFile } from './store.js'
@@ -212,15 +211,10 @@ export class LocalChain implements Chain {
     checkWeightsArgs(netuid, uids, values, versionKey)
     const hotkey = this.#signer()
     const key = versionKey ?? (await this.weightsPolicy(netuid)).versionKey
-    const salt = randomSalt()
-    const commitHash = weightsCommitHash({ hotkey, netuid, uids, values, salt, versionKey: key })
-    const receipt = await this.#extrinsic(`SubtensorModule.commit_weights on subnet ${netuid}`, (s, who, block) => rt.commitWeights(s, who, block, netuid, commitHash))
-    const pending: PendingReveal = {
-      genesisHash: this.genesisHash, hotkey, netuid, commitHash, commitBlock: receipt.blockNumber,
-      uids: [...uids], values: [...values], salt, versionKey: key.toString(),
-    }
-    await this.#store.add(pending)
-    return { ...pending, receipt }
+    return commitAndRecord({
+      store: this.#store, genesisHash: this.genesisHash, hotkey, netuid, uids, values, versionKey: key,
+      submit: (commitHash) => this.#extrinsic(`SubtensorModule.commit_weights on subnet ${netuid}`, (s, who, block) => rt.commitWeights(s, who, block, netuid, commitHash)),
+    })
   }
 
   async revealPendingWeights(netuid: number): Promise<RevealOutcome[]> {

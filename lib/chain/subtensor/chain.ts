@@ -11,11 +11,10 @@ import { blocksUntilNextEpoch } from '../epoch.js'
 import { ChainConnectionError, ChainRequestError } from '../errors.js'
 import { resolveEndpoint } from '../networks.js'
 import { PendingRevealStore } from '../pending-reveals.js'
-import { revealDue } from '../reveal.js'
+import { commitAndRecord, revealDue } from '../reveal.js'
 import type { BlockRef, Chain, CommitmentRecord, CommitmentSpace, EpochInfo, Metagraph, PendingReveal, RevealOutcome, TxReceipt, WeightsPolicy } from '../types.js'
 import type { Hotkey } from '../wallet.js'
 import { checkWeightsArgs } from '../weights.js'
-import { randomSalt, weightsCommitHash } from '../weights-hash.js'
 import { openApi, waitForConnection, withTimeout } from './connection.js'
 import { classifyError } from './errors.js'
 import * as reads from './reads.js'
@@ -175,15 +174,11 @@ export class SubtensorChain implements Chain {
     const hotkey = this.#signer().address
     if (!this.#store) throw new ChainRequestError('commitWeights needs a stateDir to keep the pending reveal in')
     const key = versionKey ?? (await this.weightsPolicy(netuid)).versionKey
-    const salt = randomSalt()
-    const commitHash = weightsCommitHash({ hotkey, netuid, uids, values, salt, versionKey: key })
-    const receipt = await this.#submit(`SubtensorModule.commit_weights on subnet ${netuid}`, this.#tx('subtensorModule', 'commitWeights')(netuid, commitHash))
-    const pending: PendingReveal = {
-      genesisHash: this.genesisHash, hotkey, netuid, commitHash, commitBlock: receipt.blockNumber,
-      uids: [...uids], values: [...values], salt, versionKey: key.toString(),
-    }
-    await this.#store.add(pending)
-    return { ...pending, receipt }
+    const store = this.#store
+    return commitAndRecord({
+      store, genesisHash: this.genesisHash, hotkey, netuid, uids, values, versionKey: key,
+      submit: (commitHash) => this.#submit(`SubtensorModule.commit_weights on subnet ${netuid}`, this.#tx('subtensorModule', 'commitWeights')(netuid, commitHash)),
+    })
   }
 
   async revealPendingWeights(netuid: number): Promise<RevealOutcome[]> {
