@@ -185,28 +185,9 @@ TEST_CASE("kernels against the CPU backend") {
 }
 
 namespace {
-struct RunOut {
-  flock_train_result r{};
-  std::vector<double> loss;
-};
-RunOut run_fixture(const TrainingFixture& fx, const char* device, const char* precision) {
-  flock_model* m = nullptr;
-  flock_error err{};
-  flock_load_options lo{"cpu", 0};
-  RunOut out;
-  if (flock_model_load(fx.model_dir.c_str(), &lo, &m, &err) != FLOCK_OK) {
-    CHECK_MSG(false, err.message);
-    return out;
-  }
-  const std::string init = fx.dir + "/init_adapter";
-  flock_train_request rq = fx.request();
-  rq.init_adapter_dir = init.c_str();
-  rq.device = device;
-  rq.precision = precision;
-  CHECK_MSG(flock_train_and_evaluate(m, &rq, &out.r, &err) == FLOCK_OK, err.message);
-  out.loss.assign(out.r.step_loss, out.r.step_loss + out.r.steps);
-  flock_train_result_free(&out.r);
-  flock_model_free(m);
+FixtureRun run_on(const TrainingFixture& fx, const char* device, const char* precision) {
+  FixtureRun out = run_fixture(fx, 0, device, precision);
+  CHECK_MSG(out.error.empty(), out.error);
   return out;
 }
 }  // namespace
@@ -214,10 +195,10 @@ RunOut run_fixture(const TrainingFixture& fx, const char* device, const char* pr
 TEST_CASE("full train+eval runs: GPU against CPU, and two GPU runs") {
   for (const auto& c : read_json_file(g_fixtures + "/training/cases.json")) {
     TrainingFixture fx(g_fixtures + "/training/" + c.get<std::string>(), g_fixtures + "/reference");
-    const RunOut cpu = run_fixture(fx, "cpu", "default");
-    const RunOut f32 = run_fixture(fx, "cuda:0", "fp32");
-    const RunOut bf1 = run_fixture(fx, "cuda:0", "bf16");
-    const RunOut bf2 = run_fixture(fx, "cuda:0", "bf16");
+    const FixtureRun cpu = run_on(fx, "cpu", "default");
+    const FixtureRun f32 = run_on(fx, "cuda:0", "fp32");
+    const FixtureRun bf1 = run_on(fx, "cuda:0", "bf16");
+    const FixtureRun bf2 = run_on(fx, "cuda:0", "bf16");
     const double e32 = std::fabs(f32.r.eval.token_mean - cpu.r.eval.token_mean) / cpu.r.eval.token_mean;
     const double e16 = std::fabs(bf1.r.eval.token_mean - cpu.r.eval.token_mean) / cpu.r.eval.token_mean;
     std::printf("  %s: eval loss cpu %.6f, cuda fp32 %.6f (rel %.2e), cuda bf16 %.6f (rel %.2e) on %s\n", c.get<std::string>().c_str(),

@@ -12,30 +12,9 @@
 namespace {
 std::string g_fixtures, g_models;
 
-struct Run {
-  flock_train_result r{};
-  std::vector<double> loss, lr, gn;
-};
-
-Run run(const TrainingFixture& fx, int threads) {
-  flock_model* m = nullptr;
-  flock_error err{};
-  flock_load_options opts{"cpu", threads};
-  Run out;
-  if (flock_model_load(fx.model_dir.c_str(), &opts, &m, &err) != FLOCK_OK) {
-    CHECK_MSG(false, err.message);
-    return out;
-  }
-  const std::string init = fx.dir + "/init_adapter";
-  flock_train_request rq = fx.request();
-  rq.init_adapter_dir = init.c_str();
-  rq.config.eval_before = 1;
-  CHECK_MSG(flock_train_and_evaluate(m, &rq, &out.r, &err) == FLOCK_OK, err.message);
-  out.loss.assign(out.r.step_loss, out.r.step_loss + out.r.steps);
-  out.lr.assign(out.r.step_lr, out.r.step_lr + out.r.steps);
-  out.gn.assign(out.r.step_grad_norm, out.r.step_grad_norm + out.r.steps);
-  flock_train_result_free(&out.r);
-  flock_model_free(m);
+FixtureRun run(const TrainingFixture& fx, int threads) {
+  FixtureRun out = run_fixture(fx, threads, "cpu", nullptr, true);
+  CHECK_MSG(out.error.empty(), out.error);
   return out;
 }
 
@@ -44,7 +23,7 @@ double rel(double a, double b) { return std::fabs(a - b) / std::fabs(b); }
 void check_case(const std::string& name) {
   TrainingFixture fx(g_fixtures + "/" + name, g_models);
   const auto& e = fx.expected;
-  Run a = run(fx, 2);
+  FixtureRun a = run(fx, 2);
   const size_t steps = e["steps"].get<size_t>();
   CHECK_MSG(a.loss.size() == steps, name + ": " + std::to_string(a.loss.size()) + " steps, expected " + std::to_string(steps));
   if (a.loss.size() != steps) return;
@@ -53,7 +32,7 @@ void check_case(const std::string& name) {
     worst_loss = std::max(worst_loss, rel(a.loss[s], e["step_loss"][s].get<double>()));
     const double elr = e["step_lr"][s].get<double>();
     worst_lr = std::max(worst_lr, elr == 0 ? std::fabs(a.lr[s]) : rel(a.lr[s], elr));
-    worst_gn = std::max(worst_gn, rel(a.gn[s], e["step_grad_norm"][s].get<double>()));
+    worst_gn = std::max(worst_gn, rel(a.grad_norm[s], e["step_grad_norm"][s].get<double>()));
   }
   const double ev = rel(a.r.eval.token_mean, e["eval"]["token_mean"].get<double>());
   const double ex = rel(a.r.eval.example_mean, e["eval"]["example_mean"].get<double>());
@@ -70,8 +49,8 @@ void check_case(const std::string& name) {
   CHECK(eb < 1e-4);
   CHECK(peft < 1e-4);
 
-  Run b = run(fx, 1);
-  Run c = run(fx, 2);
+  FixtureRun b = run(fx, 1);
+  FixtureRun c = run(fx, 2);
   CHECK_MSG(std::memcmp(a.loss.data(), b.loss.data(), steps * 8) == 0, name + ": 1 vs 2 threads differ");
   CHECK_MSG(std::memcmp(a.loss.data(), c.loss.data(), steps * 8) == 0, name + ": two runs differ");
   CHECK(a.r.eval.token_mean == b.r.eval.token_mean && a.r.eval.token_mean == c.r.eval.token_mean);

@@ -75,3 +75,38 @@ struct TrainingFixture {
     return r;
   }
 };
+
+// One run of a fixture from its initial adapter: the result with its curves copied out.
+struct FixtureRun {
+  flock_train_result r{};  // step arrays already freed; use the vectors
+  std::vector<double> loss, lr, grad_norm;
+  std::string error;  // empty when the run succeeded
+};
+
+inline FixtureRun run_fixture(const TrainingFixture& fx, int threads, const char* device = "cpu", const char* precision = nullptr,
+                              bool eval_before = false) {
+  FixtureRun out;
+  flock_model* m = nullptr;
+  flock_error err{};
+  flock_load_options opts{"cpu", threads};
+  if (flock_model_load(fx.model_dir.c_str(), &opts, &m, &err) != FLOCK_OK) {
+    out.error = err.message;
+    return out;
+  }
+  const std::string init = fx.dir + "/init_adapter";
+  flock_train_request rq = fx.request();
+  rq.init_adapter_dir = init.c_str();
+  rq.device = device;
+  rq.precision = precision;
+  rq.config.eval_before = eval_before ? 1 : 0;
+  if (flock_train_and_evaluate(m, &rq, &out.r, &err) == FLOCK_OK) {
+    out.loss.assign(out.r.step_loss, out.r.step_loss + out.r.steps);
+    out.lr.assign(out.r.step_lr, out.r.step_lr + out.r.steps);
+    out.grad_norm.assign(out.r.step_grad_norm, out.r.step_grad_norm + out.r.steps);
+    flock_train_result_free(&out.r);
+  } else {
+    out.error = err.message;
+  }
+  flock_model_free(m);
+  return out;
+}
