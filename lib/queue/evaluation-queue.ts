@@ -79,11 +79,7 @@ export class EvaluationQueue implements Evaluator {
     const jobs: RoundJobs = new Map()
     round.jobs.forEach((j, i) => {
       const job = normalizeJob(j, i)
-      const jobId = jobIdFor(roundId, job)
-      const seen = jobs.get(jobId)
-      if (seen && JSON.stringify(seen) !== JSON.stringify(job))
-        throw new InvalidArgumentError(`round ${roundId}: jobs for hotkey ${job.hotkey} on ${job.repo}@${job.sha} differ in path, uid or seed`)
-      jobs.set(jobId, job)
+      jobs.set(jobIdFor(roundId, job), job) // the id names every field: a repeated job is one job
     })
     await this.#store.registerJobs(roundId, [...jobs].map(([jobId, job]) => ({ jobId, job })))
     await this.#enqueue(roundId, jobs)
@@ -166,7 +162,7 @@ export class EvaluationQueue implements Evaluator {
       else if (state === 'failed') {
         const bull = await queue.getJob(jobId)
         const result: EvaluationResult = {
-          jobId, roundId, hotkey: job.hotkey, uid: job.uid, status: 'ineligible',
+          jobId, roundId, hotkey: job.hotkey, uid: job.uid, status: 'ineligible', code: 'training-failed',
           reason: `the job failed on its workers: ${bull?.failedReason ?? 'no reason recorded'}`,
           device: 'none', worker: this.#name, attempts: bull?.attemptsStarted ?? 0, seconds: 0, tokensPerSecond: 0,
         }

@@ -4,6 +4,7 @@
  */
 import { DatasetError } from '../dataset/index.js'
 import { CancelledError, InvalidArgumentError, NumericError } from '../errors.js'
+import type { IneligibleCode } from '../scoring/index.js'
 import {
   HubAuthError,
   HubError,
@@ -16,9 +17,13 @@ import {
   HubUnsafePathError,
 } from '../hub/index.js'
 
+/** What kind of failure ended a job: the validator records it as the miner's ineligibility code. */
+export type FailureCode = Extract<IneligibleCode, 'download-failed' | 'invalid-dataset' | 'training-failed' | 'timeout'>
+
 export interface FailureVerdict {
   /** True when another attempt could succeed. */
   retry: boolean
+  code: FailureCode
   /** One line, safe to store and show (no secrets: hub errors are already redacted). */
   reason: string
 }
@@ -39,13 +44,13 @@ function firstLine(text: string, max = 500): string {
 export function classifyFailure(err: unknown): FailureVerdict {
   if (err instanceof DatasetError) {
     const shown = err.issues.slice(0, 3).map((i) => i.message).join('; ')
-    return { retry: false, reason: firstLine(`dataset: ${err.issues.length}${err.issuesTruncated ? '+' : ''} problem(s): ${shown}`) }
+    return { retry: false, code: 'invalid-dataset', reason: firstLine(`dataset: ${err.issues.length}${err.issuesTruncated ? '+' : ''} problem(s): ${shown}`) }
   }
-  if (REFUSALS.some((cls) => err instanceof cls)) return { retry: false, reason: firstLine(`download refused: ${(err as HubError).message}`) }
+  if (REFUSALS.some((cls) => err instanceof cls)) return { retry: false, code: 'download-failed', reason: firstLine(`download refused: ${(err as HubError).message}`) }
   // Deterministic for the same dataset, config and seed: another attempt gives the same answer.
-  if (err instanceof InvalidArgumentError || err instanceof NumericError) return { retry: false, reason: firstLine(`evaluation: ${err.message}`) }
-  if (err instanceof HubError) return { retry: true, reason: firstLine(`download failed: ${err.message}`) }
-  if (err instanceof CancelledError) return { retry: true, reason: 'cancelled' }
-  if (err instanceof Error) return { retry: true, reason: firstLine(`${err.name}: ${err.message}`) }
-  return { retry: true, reason: firstLine(String(err)) }
+  if (err instanceof InvalidArgumentError || err instanceof NumericError) return { retry: false, code: 'training-failed', reason: firstLine(`evaluation: ${err.message}`) }
+  if (err instanceof HubError) return { retry: true, code: 'download-failed', reason: firstLine(`download failed: ${err.message}`) }
+  if (err instanceof CancelledError) return { retry: true, code: 'training-failed', reason: 'cancelled' }
+  if (err instanceof Error) return { retry: true, code: 'training-failed', reason: firstLine(`${err.name}: ${err.message}`) }
+  return { retry: true, code: 'training-failed', reason: firstLine(String(err)) }
 }

@@ -14,7 +14,7 @@ import { orderedResults } from './evaluation-queue.js'
 import { assertRoundId, jobIdFor, normalizeJob } from './job.js'
 import type { FlockMetrics } from './metrics.js'
 import type { DeviceSlot, EvaluationResources } from './resources.js'
-import { attemptJob, recordResult } from './run-job.js'
+import { attemptJob, DEFAULT_EVAL_TIMEOUT_MS, recordResult } from './run-job.js'
 import type { EvaluationResult, Evaluator, NormalizedJob, Round, RoundRunOptions } from './types.js'
 
 export interface InProcessEvaluatorOptions {
@@ -22,6 +22,8 @@ export interface InProcessEvaluatorOptions {
   /** As EvaluationQueueOptions: attempts for failures that may pass, and the first retry delay. */
   attempts?: number
   backoffMs?: number
+  /** Time budget of one attempt, download included. Default 30 min. */
+  evalTimeoutMs?: number
   /** Rounds whose results are kept. Default 4. */
   keepRounds?: number
   metrics?: FlockMetrics
@@ -35,6 +37,7 @@ export class InProcessEvaluator implements Evaluator {
   readonly #attempts: number
   readonly #backoffMs: number
   readonly #keepRounds: number
+  readonly #timeoutMs: number
   readonly #metrics: FlockMetrics | undefined
   readonly #log: BaseLogger
   readonly #name = `${hostname()}:${process.pid}`
@@ -48,8 +51,10 @@ export class InProcessEvaluator implements Evaluator {
     this.#attempts = options.attempts ?? 3
     this.#backoffMs = options.backoffMs ?? 30_000
     this.#keepRounds = options.keepRounds ?? 4
+    this.#timeoutMs = options.evalTimeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS
     if (!Number.isInteger(this.#attempts) || this.#attempts < 1) throw new InvalidArgumentError('attempts: expected an integer >= 1')
     if (!Number.isInteger(this.#backoffMs) || this.#backoffMs < 0) throw new InvalidArgumentError('backoffMs: expected a non-negative integer')
+    if (!Number.isInteger(this.#timeoutMs) || this.#timeoutMs < 1) throw new InvalidArgumentError('evalTimeoutMs: expected a positive integer')
     this.#metrics = options.metrics
     this.#log = options.logger ?? pino({ level: 'silent' })
     this.#free = [...this.#r.slots]
@@ -72,7 +77,7 @@ export class InProcessEvaluator implements Evaluator {
     for (const [jobId, job] of jobs) {
       let p = state.get(jobId)
       if (!p) {
-        p = this.#run(roundId, jobId, job)
+        p = this.#run(roundId, jobId, job, options.onAttemptStart)
         state.set(jobId, p)
         p.catch(() => state.delete(jobId)) // a cancelled job is not a result: a later call runs it again
       }
@@ -119,16 +124,17 @@ export class InProcessEvaluator implements Evaluator {
     return state
   }
 
-  async #run(roundId: string, jobId: string, job: NormalizedJob): Promise<EvaluationResult> {
+  async #run(roundId: string, jobId: string, job: NormalizedJob, onAttemptStart: RoundRunOptions['onAttemptStart']): Promise<EvaluationResult> {
     const signal = this.#closing.signal
     for (let attempt = 1; ; attempt++) {
       const slot = await this.#acquire()
       let outcome
       try {
         if (signal.aborted) throw new CancelledError('E_CANCELLED', 'the evaluator was closed')
+        await onAttemptStart?.(jobId, attempt)
         this.#log.info({ jobId, roundId, hotkey: job.hotkey, device: slot.device, attempt }, 'evaluating')
         outcome = await attemptJob(
-          { resources: this.#r, slot, worker: this.#name, signal, ...(this.#metrics ? { metrics: this.#metrics } : {}) },
+          { resources: this.#r, slot, worker: this.#name, signal, timeoutMs: this.#timeoutMs, ...(this.#metrics ? { metrics: this.#metrics } : {}) },
           { jobId, roundId, job, attempt, final: attempt >= this.#attempts },
         )
       } finally {

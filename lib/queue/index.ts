@@ -2,7 +2,7 @@
 export type { EvaluationJob, EvaluationResult, Evaluator, NormalizedJob, ResultStatus, Round, RoundRunOptions } from './types.js'
 export { assertRoundId, competitionConfigId, jobIdFor, normalizeJob, normalizeSeed, queueNameFor } from './job.js'
 export { classifyFailure } from './failure.js'
-export type { FailureVerdict } from './failure.js'
+export type { FailureCode, FailureVerdict } from './failure.js'
 export { loadEvaluationResources, parseDevices } from './resources.js'
 export type { DeviceSlot, EvaluationResources, LoadResourcesOptions } from './resources.js'
 export { EvaluationQueue } from './evaluation-queue.js'

@@ -54,9 +54,14 @@ export function normalizeJob(job: EvaluationJob, index = 0): NormalizedJob {
   }
 }
 
-/** Same round, hotkey, repo, sha and config: same id, so a resubmitted or retried job is one job. */
-export function jobIdFor(roundId: string, job: Pick<EvaluationJob, 'hotkey' | 'repo' | 'sha' | 'configId'>): string {
-  const h = createHash('sha256').update(JSON.stringify([roundId, job.hotkey, job.repo, job.sha, job.configId])).digest('hex')
+/**
+ * A job id names everything the result depends on (round, hotkey, uid, dataset file, config,
+ * seed): submitting the same job again, or retrying it, is one job; a miner who commits the
+ * same file again at another block (another seed) is another job.
+ */
+export function jobIdFor(roundId: string, job: Pick<EvaluationJob, 'hotkey' | 'uid' | 'repo' | 'sha' | 'path' | 'configId' | 'seed'>): string {
+  const fields = [roundId, job.hotkey, job.uid, job.repo, job.sha, job.path, job.configId, normalizeSeed(job.seed)]
+  const h = createHash('sha256').update(JSON.stringify(fields)).digest('hex')
   return `ev-${h.slice(0, 40)}`
 }
 

@@ -20,7 +20,7 @@ export class RoundStore {
     this.#ttlSeconds = options.ttlSeconds
   }
 
-  /** Records the round's jobs; one already recorded must be identical (a job id names one job). */
+  /** Records the round's jobs; one already recorded must be identical (a job id names every field of its job). */
   async registerJobs(roundId: string, entries: ReadonlyArray<{ jobId: string; job: NormalizedJob }>): Promise<void> {
     const keys = roundKeys(this.#prefix, roundId)
     const multi = this.#redis.multi()
@@ -32,7 +32,7 @@ export class RoundStore {
     const stored = await this.#redis.hmget(keys.jobs, ...entries.map((e) => e.jobId))
     entries.forEach((e, i) => {
       if (stored[i] !== JSON.stringify(e.job))
-        throw new InvalidArgumentError(`round ${roundId}: job ${e.jobId} (hotkey ${e.job.hotkey}) was already submitted with other settings (path, uid or seed)`)
+        throw new InvalidArgumentError(`round ${roundId}: job ${e.jobId} (hotkey ${e.job.hotkey}) is stored with other settings: written by another version?`)
     })
   }
 

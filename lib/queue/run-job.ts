@@ -5,10 +5,12 @@
  */
 import { evaluateDataset } from '../evaluate/index.js'
 import { datasetRepo, HubError } from '../hub/index.js'
-import { classifyFailure } from './failure.js'
+import { classifyFailure, type FailureVerdict } from './failure.js'
 import type { FlockMetrics } from './metrics.js'
 import type { DeviceSlot, EvaluationResources } from './resources.js'
 import type { EvaluationResult, NormalizedJob } from './types.js'
+
+export const DEFAULT_EVAL_TIMEOUT_MS = 30 * 60_000
 
 export interface Attempt {
   jobId: string
@@ -33,10 +35,14 @@ export interface AttemptContext {
   worker: string
   metrics?: FlockMetrics
   signal?: AbortSignal
+  /** Time budget of the attempt, download included; past it the attempt fails (retried like any passing failure). */
+  timeoutMs?: number
 }
 
 export async function attemptJob(ctx: AttemptContext, a: Attempt): Promise<AttemptOutcome> {
-  const { resources, slot, metrics, signal } = ctx
+  const { resources, slot, metrics } = ctx
+  const timeout = ctx.timeoutMs !== undefined ? AbortSignal.timeout(ctx.timeoutMs) : undefined
+  const signal = timeout ? (ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout) : ctx.signal
   const started = performance.now()
   const base = { jobId: a.jobId, roundId: a.roundId, hotkey: a.job.hotkey, uid: a.job.uid, device: slot.device, worker: ctx.worker, attempts: a.attempt }
   const seconds = () => (performance.now() - started) / 1000
@@ -62,20 +68,22 @@ export async function attemptJob(ctx: AttemptContext, a: Attempt): Promise<Attem
         seconds: seconds(), tokensPerSecond: r.tokensPerSecond,
       }
     } else {
-      result = { ...base, status: 'ineligible', reason: `evaluation: the eval loss is ${r.evalLoss}`, datasetHash: r.datasetHash, seconds: seconds(), tokensPerSecond: r.tokensPerSecond }
+      result = { ...base, status: 'ineligible', code: 'training-failed', reason: `evaluation: the eval loss is ${r.evalLoss}`, datasetHash: r.datasetHash, seconds: seconds(), tokensPerSecond: r.tokensPerSecond }
     }
     metrics?.tokensPerSecond.set({ device: slot.device }, r.tokensPerSecond)
     metrics?.gpuMemoryBytes.set({ device: slot.device }, slot.device.startsWith('cuda') ? r.peakWorkspaceBytes : 0)
     return { kind: 'result', result }
   } catch (err) {
-    if (signal?.aborted) return { kind: 'cancelled' }
+    if (ctx.signal?.aborted) return { kind: 'cancelled' }
     if (err instanceof HubError) metrics?.recordHubError(err)
-    const verdict = classifyFailure(err)
+    const verdict: FailureVerdict = timeout?.aborted
+      ? { retry: true, code: 'timeout', reason: `the evaluation took longer than its budget of ${Math.round(ctx.timeoutMs! / 1000)} s` }
+      : classifyFailure(err)
     const retried = verdict.retry && !a.final
     metrics?.jobsFailed.inc({ retried: String(retried) })
     if (retried) return { kind: 'retry', reason: verdict.reason }
     const reason = verdict.retry ? `failed ${a.attempt} attempt(s); last: ${verdict.reason}` : verdict.reason
-    return { kind: 'result', result: { ...base, status: 'ineligible', reason, seconds: seconds(), tokensPerSecond: 0 } }
+    return { kind: 'result', result: { ...base, status: 'ineligible', code: verdict.code, reason, seconds: seconds(), tokensPerSecond: 0 } }
   } finally {
     metrics?.jobsRunning.dec({ device: slot.device })
   }

@@ -1,5 +1,6 @@
 /** Evaluation jobs, their results, and the interface both evaluators (Redis queue, in-process) implement. */
 import type { EvalLossDefinition } from '../train.js'
+import type { FailureCode } from './failure.js'
 
 /** One miner's dataset to evaluate in a round. */
 export interface EvaluationJob {
@@ -38,6 +39,8 @@ export interface EvaluationResult {
   status: ResultStatus
   /** Why the dataset is ineligible (a dataset problem, a refused download, or repeated failures). */
   reason?: string
+  /** With 'ineligible': the kind of failure (results stored by an older version may lack it). */
+  code?: FailureCode
   evalLoss?: number
   evalLossDefinition?: EvalLossDefinition
   /** Canonical content hash of the miner's whole dataset. */
@@ -57,6 +60,12 @@ export interface EvaluationResult {
 export interface RoundRunOptions {
   /** Stops waiting (the jobs stay queued: a later call with the same round id picks them up). */
   signal?: AbortSignal
+  /**
+   * Awaited before each attempt at one of the round's jobs that runs in this process (so a
+   * caller can count evaluations a crash cut short). A queue coordinator never calls it: its
+   * workers run elsewhere.
+   */
+  onAttemptStart?: (jobId: string, attempt: number) => Promise<void> | void
 }
 
 /**

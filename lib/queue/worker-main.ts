@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import yargs, { type Argv } from 'yargs'
 
 import { type CommonArgs, logLevel, withCommonFlags } from '../cli/common-flags.js'
+import { type QueueArgs, withQueueFlags } from '../cli/queue-flags.js'
 import { createLogger } from '../cli/logger.js'
 import { type CompetitionConfig, defaultCompetitionConfig, loadCompetitionConfig } from '../config/index.js'
 import { type Hub, HfHub, HubCache, LocalHub } from '../hub/index.js'
@@ -15,48 +16,41 @@ import { redactRedisUrl } from './redis.js'
 import { parseDevices } from './resources.js'
 import { startWorker } from './worker.js'
 
-export interface WorkerArgs {
+export interface WorkerArgs extends QueueArgs {
   redis: { url: string }
   devices: string
-  metrics?: { port?: number; host?: string }
   model?: { dir?: string }
   eval?: { path?: string }
   hub?: { url?: string; local?: string; 'cache-dir'?: string }
   threads?: number
+  eval_timeout?: number
   worker?: { name?: string }
   queue: { prefix: string; 'lock-ms': number; 'stalled-interval-ms': number; 'max-stalled': number }
 }
 
 export function withWorkerFlags<T>(y: Argv<T>): Argv<T & WorkerArgs> {
-  return y
-    .option('redis.url', { type: 'string', describe: 'Redis holding the evaluation queue, e.g. redis://127.0.0.1:6379 (required)' })
-    .option('devices', { type: 'string', default: 'cpu', describe: 'one job at a time per listed device: cuda:0,cuda:1 or cpu,cpu' })
-    .option('metrics.port', { type: 'number', describe: 'serve Prometheus metrics on this port (0 = any free port)' })
-    .option('metrics.host', { type: 'string', default: '127.0.0.1', describe: 'address the metrics server listens on' })
+  return withQueueFlags(y, { default: 'cpu', describe: 'one job at a time per listed device: cuda:0,cuda:1 or cpu,cpu' })
     .option('model.dir', { type: 'string', describe: 'base model folder (default: the config\'s base model from the hub)' })
     .option('eval.path', { type: 'string', describe: 'eval set JSONL (default: the config\'s eval set from the hub)' })
     .option('hub.url', { type: 'string', describe: 'Hugging Face hub URL (default https://huggingface.co); token from HF_TOKEN' })
     .option('hub.local', { type: 'string', describe: 'a local-folder hub instead of Hugging Face' })
     .option('hub.cache-dir', { type: 'string', describe: 'download cache (default: the standard HF cache)' })
     .option('threads', { type: 'number', describe: 'CPU threads per device slot (default: cores / cpu slots)' })
+    .option('eval_timeout', { type: 'number', describe: 'seconds one evaluation may take before it is retried (default 1800)' })
     .option('worker.name', { type: 'string', describe: 'name shown in results and logs (default host:pid)' })
-    .option('queue.prefix', { type: 'string', default: 'flock', describe: 'Redis key prefix, as the validator\'s' })
     .option('queue.lock-ms', { type: 'number', default: 60_000, describe: 'a job whose worker goes silent this long goes to another worker' })
     .option('queue.stalled-interval-ms', { type: 'number', default: 30_000, describe: 'how often to look for such jobs' })
     .option('queue.max-stalled', { type: 'number', default: 2, describe: 'times a job may lose its worker before it ends ineligible' })
-    .option('redis', { hidden: true })
-    .option('metrics', { hidden: true })
     .option('model', { hidden: true })
     .option('eval', { hidden: true })
     .option('hub', { hidden: true })
     .option('worker', { hidden: true })
-    .option('queue', { hidden: true })
     .conflicts('hub.url', 'hub.local')
     .check((a) => {
       const w = a as unknown as Partial<WorkerArgs>
       // demandOption does not see dotted flags through their parent object
       if (typeof w.redis?.url !== 'string' || w.redis.url.length === 0) throw new Error('--redis.url is required')
-      parseDevices(w.devices ?? '')
+      if (w.eval_timeout !== undefined && !(w.eval_timeout > 0)) throw new Error('--eval_timeout must be a positive number of seconds')
       return true
     }) as unknown as Argv<T & WorkerArgs>
 }
@@ -95,6 +89,7 @@ export async function runWorker(args: WorkerArgs & Pick<CommonArgs, 'config' | '
       ...(args.model?.dir !== undefined ? { modelDir: resolve(args.model.dir) } : {}),
       ...(args.eval?.path !== undefined ? { evalSet: { path: resolve(args.eval.path) } } : {}),
       ...(args.threads !== undefined ? { numThreads: args.threads } : {}),
+      ...(args.eval_timeout !== undefined ? { evalTimeoutMs: Math.round(args.eval_timeout * 1000) } : {}),
       ...(args.worker?.name !== undefined ? { name: args.worker.name } : {}),
       prefix: args.queue.prefix,
       lockDurationMs: args.queue['lock-ms'],

@@ -16,7 +16,7 @@ import type { FlockMetrics } from './metrics.js'
 import { connectRedis, redactRedisUrl } from './redis.js'
 import { type DeviceSlot, type EvaluationResources, loadEvaluationResources, type LoadResourcesOptions } from './resources.js'
 import { RoundStore } from './round-store.js'
-import { attemptJob, recordResult } from './run-job.js'
+import { attemptJob, DEFAULT_EVAL_TIMEOUT_MS, recordResult } from './run-job.js'
 import type { EvaluationResult } from './types.js'
 
 export interface WorkerQueueOptions {
@@ -31,6 +31,8 @@ export interface WorkerQueueOptions {
   stalledIntervalMs?: number
   /** Times a job may lose its worker before it ends ineligible. Default 2. */
   maxStalledCount?: number
+  /** Time budget of one attempt, download included; a job past it is retried. Default 30 min. */
+  evalTimeoutMs?: number
   /** How long the round's results stay in Redis (must match the coordinator's). Default 7 days. */
   keepSeconds?: number
   metrics?: FlockMetrics
@@ -76,6 +78,8 @@ async function attach(resources: EvaluationResources, o: WorkerQueueOptions & { 
   const prefix = o.prefix ?? DEFAULT_PREFIX
   const lockDuration = o.lockDurationMs ?? 60_000
   if (!Number.isInteger(lockDuration) || lockDuration < 100) throw new InvalidArgumentError('lockDurationMs: expected an integer >= 100')
+  const timeoutMs = o.evalTimeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new InvalidArgumentError('evalTimeoutMs: expected a positive integer')
   const redis: Redis = connectRedis(o.redisUrl)
   redis.on('error', (err: Error) => log.warn({ redis: redactRedisUrl(o.redisUrl), err: err.message }, 'redis connection error'))
   const store = new RoundStore(redis, { prefix, ttlSeconds: o.keepSeconds ?? 7 * 86_400 })
@@ -96,7 +100,7 @@ async function attach(resources: EvaluationResources, o: WorkerQueueOptions & { 
     try {
       log.info({ jobId, roundId, hotkey: data.hotkey, device: slot.device, attempt: job.attemptsStarted }, 'evaluating')
       const outcome = await attemptJob(
-        { resources, slot, worker: name, ...(o.metrics ? { metrics: o.metrics } : {}), ...(signal ? { signal } : {}) },
+        { resources, slot, worker: name, timeoutMs, ...(o.metrics ? { metrics: o.metrics } : {}), ...(signal ? { signal } : {}) },
         { jobId, roundId, job: data, attempt: job.attemptsStarted, final: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) },
       )
       if (outcome.kind === 'cancelled') {

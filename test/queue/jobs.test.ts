@@ -24,19 +24,22 @@ import {
 
 const job = { hotkey: '5Abc', uid: 3, repo: 'miner/ds', sha: 'a'.repeat(40), path: 'data.jsonl', configId: 'cfg-0123456789abcdef', seed: 7n }
 
-t.test('a job id is a function of round, hotkey, repo, sha and config only', async (t) => {
+t.test('a job id is a function of every field of the job and the round', async (t) => {
   const id = jobIdFor('r1', job)
   t.match(id, /^ev-[0-9a-f]{40}$/)
   t.equal(jobIdFor('r1', { ...job }), id, 'deterministic')
-  t.equal(jobIdFor('r1', { ...job, path: 'other.jsonl', seed: 8n } as typeof job), id, 'path and seed do not name the job')
+  t.equal(jobIdFor('r1', { ...job, seed: '0x7' }), id, 'the seed by value, not by spelling')
   const variants = [
     jobIdFor('r2', job),
     jobIdFor('r1', { ...job, hotkey: '5Abd' }),
     jobIdFor('r1', { ...job, repo: 'miner/ds2' }),
     jobIdFor('r1', { ...job, sha: 'b'.repeat(40) }),
     jobIdFor('r1', { ...job, configId: 'cfg-x' }),
+    jobIdFor('r1', { ...job, uid: 4 }),
+    jobIdFor('r1', { ...job, path: 'other.jsonl' }),
+    jobIdFor('r1', { ...job, seed: 8n }),
   ]
-  t.equal(new Set([id, ...variants]).size, 6, 'each field changes the id')
+  t.equal(new Set([id, ...variants]).size, 9, 'each field changes the id')
   t.not(jobIdFor('r1', { ...job, hotkey: 'a', repo: 'b' }), jobIdFor('r1', { ...job, hotkey: 'ab', repo: '' }), 'fields cannot run into each other')
 })
 
@@ -74,7 +77,7 @@ t.test('a config id names the content, whatever the key order', async (t) => {
 
 t.test('dataset problems and refused downloads are final; what may pass is retried', async (t) => {
   const ds = classifyFailure(new DatasetError([{ code: 'E_SCHEMA', line: 3, field: 'conversations', message: 'line 3: conversations: required' }], false))
-  t.same(ds, { retry: false, reason: 'dataset: 1 problem(s): line 3: conversations: required' })
+  t.same(ds, { retry: false, code: 'invalid-dataset', reason: 'dataset: 1 problem(s): line 3: conversations: required' })
   for (const err of [
     new HubNotFoundError('file not found', { repo: 'datasets/a/b' }),
     new HubRevisionError('not a commit sha'),
@@ -82,13 +85,14 @@ t.test('dataset problems and refused downloads are final; what may pass is retri
   ]) {
     const v = classifyFailure(err)
     t.equal(v.retry, false, err.name)
+    t.equal(v.code, 'download-failed', err.name)
     t.match(v.reason, /^download refused: /)
   }
   t.equal(classifyFailure(new InvalidArgumentError('train: none of the 3 sampled rows has an assistant token')).retry, false)
-  t.equal(classifyFailure(new NumericError('E_NUMERIC', 'loss is NaN')).retry, false)
-  t.same(classifyFailure(new HubServerError('HTTP 503')), { retry: true, reason: 'download failed: HTTP 503' })
+  t.match(classifyFailure(new NumericError('E_NUMERIC', 'loss is NaN')), { retry: false, code: 'training-failed' })
+  t.same(classifyFailure(new HubServerError('HTTP 503')), { retry: true, code: 'download-failed', reason: 'download failed: HTTP 503' })
   t.equal(classifyFailure(new HubNetworkError('reset')).retry, true)
-  t.same(classifyFailure(new Error('out of memory\nstack')), { retry: true, reason: 'Error: out of memory' })
+  t.same(classifyFailure(new Error('out of memory\nstack')), { retry: true, code: 'training-failed', reason: 'Error: out of memory' })
   t.equal(classifyFailure('weird').retry, true)
   t.equal(classifyFailure(new Error('x'.repeat(2000))).reason.length, 500, 'reasons are one bounded line')
 })

@@ -5,7 +5,7 @@ import { Queue, UnrecoverableError, Worker } from 'bullmq'
 import { Redis } from 'ioredis'
 import t from 'tap'
 
-import { EvaluationQueue, type EvaluationResult, InvalidArgumentError, jobIdFor, queueNameFor } from '../../lib/index.js'
+import { EvaluationQueue, type EvaluationResult, jobIdFor, queueNameFor } from '../../lib/index.js'
 import type { QueuedJobData } from '../../lib/queue/job.js'
 import { RoundStore } from '../../lib/queue/round-store.js'
 import { startRedis } from '../helpers/redis-server.js'
@@ -62,11 +62,13 @@ t.test('lost jobs are queued again; dead ones end ineligible with their reason',
   t.equal(ran.filter((id) => id === lostId).length, 1)
 })
 
-t.test('a round id names one set of jobs', async (t) => {
+t.test('a job submitted twice is one job; a job stored with other settings is refused', async (t) => {
   const coordinator = new EvaluationQueue({ redisUrl: redis.url, prefix })
   t.teardown(() => coordinator.close())
-  await t.rejects(coordinator.submitRound({ ...round, jobs: [{ ...job(0), seed: 2 }] }), InvalidArgumentError, 'the same job with another seed')
-  await t.rejects(coordinator.submitRound({ id: 'twice', jobs: [job(0), { ...job(0), path: 'x.jsonl' }] }), /differ in path, uid or seed/)
+  const twice = await coordinator.submitRound({ id: 'twice', jobs: [job(0), job(0), { ...job(0), seed: '0x1' }, { ...job(0), seed: 2 }] })
+  t.equal(twice.size, 2, 'the same job (seed 1 written two ways) once, and the same file with another seed as its own job')
+  await conn.hset(`${prefix}:round:tampered:jobs`, jobIdFor('tampered', job(0)), JSON.stringify({ ...job(0), seed: '9' }))
+  await t.rejects(coordinator.submitRound({ id: 'tampered', jobs: [job(0)] }), /is stored with other settings/)
   await t.rejects(coordinator.submitRound({ id: 'seeds', jobs: [{ ...job(0), seed: -1 }] }), /jobs\[0\]\.seed/)
   t.throws(() => new EvaluationQueue({ redisUrl: 'http://x', prefix }), /redis:\/\/ or rediss:\/\//)
   t.throws(() => new EvaluationQueue({ redisUrl: redis.url, attempts: 0 }), /attempts/)
