@@ -3,9 +3,11 @@ import yargs from 'yargs'
 import { hideBin } from 'yargs/helpers'
 
 import { logLevel, withCommonFlags } from '../lib/cli/common-flags.js'
+import { withQueueFlags } from '../lib/cli/queue-flags.js'
 import { createLogger } from '../lib/cli/logger.js'
 import { stopOnSignals } from '../lib/cli/signals.js'
 import { runDemo } from '../lib/demo/run.js'
+import { parseDevices } from '../lib/queue/resources.js'
 import { runWorkerFromArgs } from '../lib/queue/worker-main.js'
 import { cliReporter, runValidatorCli } from '../lib/validator/main.js'
 
@@ -17,7 +19,9 @@ if (process.argv[2] === 'worker') {
 }
 
 async function main(): Promise<void> {
-  const args = await withCommonFlags(yargs(hideBin(process.argv)))
+  const args = await withQueueFlags(withCommonFlags(yargs(hideBin(process.argv))), {
+    describe: 'devices to evaluate on here: cuda:0,cuda:1 spreads jobs over both (default cpu); with --redis.url this process also works the queue on them',
+  })
     .scriptName('flock-validator')
     .usage('$0 — evaluate miners\' datasets with LoRA training and set weights on chain')
     .option('blocks_per_epoch', { type: 'number', describe: 'epoch length in blocks (default: the subnet\'s tempo)' })
@@ -28,6 +32,7 @@ async function main(): Promise<void> {
     .option('threads', { type: 'number', describe: 'CPU threads for training (default: all cores)' })
     .check((a) => {
       if (a.demo && !a.local) throw new Error('--demo runs on the local subnet: add --local')
+      if (a.demo && (a.redis?.url !== undefined || a.devices !== undefined)) throw new Error('--demo evaluates in this process on the cpu: drop --redis.url and --devices')
       if (a.blocks_per_epoch !== undefined && !(Number.isInteger(a.blocks_per_epoch) && a.blocks_per_epoch > 0)) throw new Error('--blocks_per_epoch must be a positive integer')
       return true
     })
@@ -53,6 +58,10 @@ async function main(): Promise<void> {
         ...(args.blocks_per_epoch !== undefined ? { blocksPerEpoch: args.blocks_per_epoch } : {}),
         ...(args.eval_timeout !== undefined ? { evalTimeoutSeconds: args.eval_timeout } : {}),
         ...(args.threads !== undefined ? { numThreads: args.threads } : {}),
+        ...(args.devices !== undefined ? { devices: parseDevices(args.devices) } : {}),
+        ...(args.redis?.url !== undefined ? { redisUrl: args.redis.url } : {}),
+        ...(args.metrics?.port !== undefined ? { metricsPort: args.metrics.port, metricsHost: args.metrics.host ?? '127.0.0.1' } : {}),
+        queuePrefix: args.queue.prefix,
       })
     }
   } catch (err) {

@@ -1,6 +1,7 @@
 /**
- * Builds a ready Validator from its parts: the store (locked), the hub cache, the base
- * model loaded once, its tokenizer and the eval set tokenized once. `close()` undoes it.
+ * Builds a ready Validator from its parts: the store (locked), the hub cache, the eval set
+ * tokenized once, and where evaluations run: the base model loaded once here, an
+ * in-process evaluator over several devices, or a BullMQ queue. `close()` undoes it.
  */
 import { join } from 'node:path'
 
@@ -11,12 +12,20 @@ import type { CompetitionConfig } from '../config/index.js'
 import type { DatasetSource } from '../dataset/index.js'
 import { prepareEvalSet } from '../evaluate/index.js'
 import { HubCache, type Hub } from '../hub/index.js'
+import type { DeviceSpec } from '../device.js'
 import { loadBaseModel, type BaseModel } from '../model.js'
+import { EvaluationQueue } from '../queue/evaluation-queue.js'
+import { InProcessEvaluator } from '../queue/in-process.js'
+import { competitionConfigId } from '../queue/job.js'
+import { redactRedisUrl } from '../queue/redis.js'
+import { loadEvaluationResources, parseDevices } from '../queue/resources.js'
+import { startWorker, type WorkerHandle } from '../queue/worker.js'
 import { loadChatTokenizer } from '../tokenize/index.js'
+import { modelFingerprint } from './model-fingerprint.js'
 import { ResultStore } from './store/index.js'
 import { Validator, type ValidatorOptions } from './validator.js'
 
-export interface AssembleOptions extends Pick<ValidatorOptions, 'blocksPerEpoch' | 'evalTimeoutMs' | 'maxAttempts' | 'queue' | 'burnUid' | 'pollMs' | 'marginBlocks' | 'reporter'> {
+export interface AssembleOptions extends Pick<ValidatorOptions, 'blocksPerEpoch' | 'evalTimeoutMs' | 'maxAttempts' | 'queue' | 'burnUid' | 'pollMs' | 'marginBlocks' | 'reporter' | 'metrics'> {
   chain: Chain
   hub: Hub
   netuid: number
@@ -26,8 +35,18 @@ export interface AssembleOptions extends Pick<ValidatorOptions, 'blocksPerEpoch'
   /** Root of the HF-layout download cache. */
   cacheDir: string
   logger: Logger
-  /** CPU threads for training (0 = all cores). */
+  /** CPU threads for training (0 = all cores; with several cpu devices, the cores shared among them). */
   numThreads?: number
+  /**
+   * Devices evaluations run on here. One (default 'cpu') evaluates one miner at a time on the
+   * loaded model; several spread a round's evaluations over them. With `redisUrl`, they make
+   * this process one of the queue's workers too.
+   */
+  devices?: readonly string[]
+  /** Hand evaluations to the BullMQ queue on this Redis (workers: `flock-validator worker`). */
+  redisUrl?: string
+  /** Redis key prefix of the queue; must match the workers'. Default 'flock'. */
+  queuePrefix?: string
   /** Where the base model and the eval set are, fetching them through the cache if needed. */
   resolveFiles(cache: HubCache): Promise<{ modelDir: string; evalSet: DatasetSource }>
 }
@@ -35,32 +54,96 @@ export interface AssembleOptions extends Pick<ValidatorOptions, 'blocksPerEpoch'
 export interface AssembledValidator {
   validator: Validator
   store: ResultStore
-  model: BaseModel
+  /** The loaded model, when evaluations run here one at a time. */
+  model?: BaseModel
   close(): Promise<void>
 }
 
+interface Evaluation {
+  parts: Pick<ValidatorOptions, 'model' | 'evaluator' | 'tokenizer' | 'evalSet'>
+  close(): Promise<void>
+}
+
+async function setUpEvaluation(o: AssembleOptions, cache: HubCache, modelDir: string, evalSource: DatasetSource): Promise<Evaluation> {
+  const devices = o.devices ?? ['cpu']
+  const timeouts = o.evalTimeoutMs !== undefined ? { evalTimeoutMs: o.evalTimeoutMs } : {}
+  const common = { logger: o.logger, ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.maxAttempts !== undefined ? { attempts: o.maxAttempts } : {}), ...timeouts }
+
+  if (o.redisUrl !== undefined) {
+    const tokenizer = await loadChatTokenizer(modelDir)
+    const evalSet = await prepareEvalSet(tokenizer, evalSource, { maxSeqLen: o.config.training.maxSeqLen, config: o.config })
+    const queue = new EvaluationQueue({ redisUrl: o.redisUrl, ...common, ...(o.queuePrefix ? { prefix: o.queuePrefix } : {}) })
+    let worker: WorkerHandle | undefined
+    try {
+      if (o.devices !== undefined) {
+        worker = await startWorker({
+          redisUrl: o.redisUrl, config: o.config, devices, hubCache: cache, modelDir, evalSet: evalSource, logger: o.logger, ...timeouts,
+          ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.queuePrefix ? { prefix: o.queuePrefix } : {}), ...(o.numThreads ? { numThreads: o.numThreads } : {}),
+        })
+      }
+    } catch (err) {
+      await queue.close()
+      throw err
+    }
+    o.logger.info({ redis: redactRedisUrl(o.redisUrl), localDevices: o.devices ?? [] }, 'evaluations go to the queue')
+    return {
+      parts: { tokenizer, evalSet, evaluator: { evaluator: queue, configId: competitionConfigId(o.config), inProcess: false } },
+      async close() {
+        await queue.close()
+        await worker?.stop()
+      },
+    }
+  }
+
+  if (devices.length > 1) {
+    const resources = await loadEvaluationResources({
+      config: o.config, devices, hubCache: cache, modelDir, evalSet: evalSource, logger: o.logger, ...(o.numThreads ? { numThreads: o.numThreads } : {}),
+    })
+    const evaluator = new InProcessEvaluator({ resources, ...common })
+    o.logger.info({ devices }, 'evaluations spread over the devices')
+    return {
+      parts: { tokenizer: resources.tokenizer, evalSet: resources.evalSet, evaluator: { evaluator, configId: resources.configId, inProcess: true } },
+      async close() {
+        await evaluator.close()
+        resources.dispose()
+      },
+    }
+  }
+
+  o.logger.info({ model: modelDir, device: devices[0] }, 'loading the base model (once, for every evaluation)')
+  const model = await loadBaseModel(modelDir, { device: devices[0] as DeviceSpec, numThreads: o.numThreads ?? 0 })
+  try {
+    const tokenizer = await loadChatTokenizer(modelDir)
+    const evalSet = await prepareEvalSet(tokenizer, evalSource, { maxSeqLen: o.config.training.maxSeqLen, config: o.config })
+    return { parts: { model, tokenizer, evalSet }, close: async () => model.dispose() }
+  } catch (err) {
+    model.dispose()
+    throw err
+  }
+}
+
 export async function assembleValidator(o: AssembleOptions): Promise<AssembledValidator> {
+  if (o.devices !== undefined) parseDevices(o.devices)
   const store = await ResultStore.open(join(o.stateDir, 'store'))
-  let model: BaseModel | undefined
+  let evaluation: Evaluation | undefined
   try {
     const cache = new HubCache({ hub: o.hub, cacheDir: o.cacheDir, logger: o.logger })
     const files = await o.resolveFiles(cache)
-    o.logger.info({ model: files.modelDir }, 'loading the base model (once, for every evaluation)')
-    model = await loadBaseModel(files.modelDir, { numThreads: o.numThreads ?? 0 })
-    const tokenizer = await loadChatTokenizer(files.modelDir)
-    const evalSet = await prepareEvalSet(tokenizer, files.evalSet, { maxSeqLen: o.config.training.maxSeqLen, config: o.config })
-    o.logger.info({ architecture: model.info.architecture, parameters: model.info.numParameters, evalRows: evalSet.rows, evalSetHash: evalSet.hash }, 'base model and eval set ready')
-    const validator = new Validator({ ...o, cache, model, tokenizer, evalSet, store })
-    const loaded = model
+    const modelId = await modelFingerprint(files.modelDir)
+    evaluation = await setUpEvaluation(o, cache, files.modelDir, files.evalSet)
+    const { evalSet } = evaluation.parts
+    o.logger.info({ model: files.modelDir, modelId, evalRows: evalSet.rows, evalSetHash: evalSet.hash }, 'base model and eval set ready')
+    const validator = new Validator({ ...o, ...evaluation.parts, cache, modelId, store })
+    const ready = evaluation
     return {
-      validator, store, model: loaded,
+      validator, store, ...(ready.parts.model ? { model: ready.parts.model } : {}),
       async close() {
+        await ready.close()
         await store.close()
-        loaded.dispose()
       },
     }
   } catch (err) {
-    model?.dispose()
+    await evaluation?.close()
     await store.close()
     throw err
   }

@@ -12,7 +12,9 @@ import { loadHotkey, SubtensorChain, type Chain, type WalletOptions } from '../c
 import { defaultCompetitionConfig, loadCompetitionConfig, type CompetitionConfig } from '../config/index.js'
 import { defaultHubCacheDir, HfHub, type Hub } from '../hub/index.js'
 import { defaultLocalStateDir, openLocalNetwork } from '../local/index.js'
+import { FlockMetrics, serveMetrics } from '../queue/metrics.js'
 import { assembleValidator, type AssembleOptions } from './assemble.js'
+import { countChainErrors } from './chain-metrics.js'
 import { fetchCompetitionFiles } from './network-files.js'
 import { formatRanking, formatWeights } from './ranking-table.js'
 import { jsonReporter, progressReporter, silentReporter, type Reporter } from './reporter.js'
@@ -31,6 +33,14 @@ export interface ValidatorCliOptions {
   evalTimeoutSeconds?: number
   burnUid: number
   numThreads?: number
+  /** Devices evaluations run on here (see AssembleOptions.devices). */
+  devices?: string[]
+  /** Hand evaluations to the BullMQ queue on this Redis. */
+  redisUrl?: string
+  queuePrefix?: string
+  /** Serve Prometheus metrics on this port (0 = any free one). */
+  metricsPort?: number
+  metricsHost?: string
   logger: Logger
   signal: AbortSignal
 }
@@ -85,27 +95,38 @@ async function networkMode(o: ValidatorCliOptions, stateDir: string): Promise<Mo
 export async function runValidatorCli(o: ValidatorCliOptions): Promise<void> {
   // with --local, the same default folder as flock-miner --local: both see one subnet
   const stateDir = o.stateDir ?? (o.local ? defaultLocalStateDir() : defaultStateDir())
-  const mode = o.local ? await localMode(o, stateDir) : await networkMode(o, stateDir)
-  const reporter = cliReporter(o.json)
+  const metrics = o.metricsPort !== undefined ? new FlockMetrics() : undefined
+  const server = metrics ? await serveMetrics(metrics, { port: o.metricsPort!, host: o.metricsHost ?? '127.0.0.1' }) : undefined
+  if (server) o.logger.info({ metricsUrl: server.url }, 'metrics served')
   try {
-    const v = await assembleValidator({
-      ...mode, netuid: o.netuid, logger: o.logger, reporter, burnUid: o.burnUid,
-      ...(o.blocksPerEpoch !== undefined ? { blocksPerEpoch: o.blocksPerEpoch } : {}),
-      ...(o.evalTimeoutSeconds !== undefined ? { evalTimeoutMs: o.evalTimeoutSeconds * 1000 } : {}),
-      ...(o.numThreads !== undefined ? { numThreads: o.numThreads } : {}),
-      ...(o.local ? { pollMs: 1000 } : {}),
-    })
+    const mode = o.local ? await localMode(o, stateDir) : await networkMode(o, stateDir)
+    const reporter = cliReporter(o.json)
     try {
-      if (o.once) await v.validator.runRound({ signal: o.signal, wholeQueue: true })
-      else await v.validator.run(o.signal)
-    } catch (err) {
-      if (!(err instanceof StopRequested)) throw err
+      const v = await assembleValidator({
+        ...mode, netuid: o.netuid, logger: o.logger, reporter, burnUid: o.burnUid,
+        ...(metrics ? { metrics, chain: countChainErrors(mode.chain, metrics) } : {}),
+        ...(o.blocksPerEpoch !== undefined ? { blocksPerEpoch: o.blocksPerEpoch } : {}),
+        ...(o.evalTimeoutSeconds !== undefined ? { evalTimeoutMs: Math.round(o.evalTimeoutSeconds * 1000) } : {}),
+        ...(o.numThreads !== undefined ? { numThreads: o.numThreads } : {}),
+        ...(o.devices !== undefined ? { devices: o.devices } : {}),
+        ...(o.redisUrl !== undefined ? { redisUrl: o.redisUrl } : {}),
+        ...(o.queuePrefix !== undefined ? { queuePrefix: o.queuePrefix } : {}),
+        ...(o.local ? { pollMs: 1000 } : {}),
+      })
+      try {
+        if (o.once) await v.validator.runRound({ signal: o.signal, wholeQueue: true })
+        else await v.validator.run(o.signal)
+      } catch (err) {
+        if (!(err instanceof StopRequested)) throw err
+      } finally {
+        await v.close()
+      }
     } finally {
-      await v.close()
+      reporter.close()
+      await mode.chain.close()
     }
   } finally {
-    reporter.close()
-    await mode.chain.close()
+    await server?.close()
   }
   o.logger.info('validator stopped')
 }

@@ -1,9 +1,11 @@
 /**
  * The epoch loop. Each round reads the metagraph and the commitments, records the
  * commitments that cannot be evaluated, queues the rest (seeded by the epoch's first
- * block hash), evaluates them one at a time on the one loaded model until the queue is
- * done or the epoch is about to end, then weighs and sends weights. Pending weight
- * reveals go out at start-up and whenever their epoch comes.
+ * block hash), evaluates them until the queue is done or the epoch is about to end, then
+ * weighs and sends weights. Evaluations run one at a time on the one loaded model, or,
+ * given an Evaluator, through it (a BullMQ queue with workers anywhere, or several devices
+ * here; see dispatch.ts). Pending weight reveals go out at start-up and whenever their
+ * epoch comes.
  */
 import type { Logger } from 'pino'
 
@@ -12,10 +14,12 @@ import type { CompetitionConfig } from '../config/index.js'
 import type { PreparedEvalSet } from '../evaluate/index.js'
 import type { HubCache } from '../hub/index.js'
 import type { BaseModel } from '../model.js'
+import type { FlockMetrics } from '../queue/metrics.js'
 import type { ChatTokenizer } from '../tokenize/index.js'
 import { buildCandidates, type Candidate } from './candidates.js'
 import { commitmentId, evaluationContext, resultKey } from './context.js'
 import { epochWindow, sleep, type EpochWindow } from './epoch-clock.js'
+import { dispatchRound, type EvaluatorTarget } from './dispatch.js'
 import { describeError, evaluateMiner, StopRequested, type EvaluatorDeps } from './evaluate-miner.js'
 import { finishedPredicate } from './finished.js'
 import { buildQueue } from './queue.js'
@@ -28,8 +32,13 @@ export interface ValidatorOptions {
   cache: HubCache
   netuid: number
   config: CompetitionConfig
-  /** The base model, loaded once for every evaluation. */
-  model: BaseModel
+  /** modelFingerprint() of the base model: part of the evaluation context. */
+  modelId: string
+  /** The base model, loaded once, when evaluations run here one at a time. */
+  model?: BaseModel
+  /** Where evaluations run otherwise: a BullMQ queue, or an in-process evaluator over several devices. */
+  evaluator?: EvaluatorTarget
+  metrics?: FlockMetrics
   tokenizer: ChatTokenizer
   /** The eval set, tokenized once. */
   evalSet: PreparedEvalSet
@@ -57,13 +66,20 @@ export class Validator {
   readonly #o: ValidatorOptions
   readonly #log: Logger
   readonly #reporter: Reporter
+  /** Evaluations the in-process evaluator started that have no result yet (see dispatch.ts). */
+  readonly #inFlight = new Set<string>()
 
   constructor(options: ValidatorOptions) {
+    if (!options.model === !options.evaluator) throw new Error('Validator: give either the loaded model or an evaluator')
     this.#o = options
     this.#log = options.logger
     this.#reporter = options.reporter ?? silentReporter
-    const m = options.model.info
-    this.context = evaluationContext(options.config, options.evalSet.hash, `${m.architecture}:${m.numParameters}:${options.model.dir}`)
+    this.context = evaluationContext(options.config, options.evalSet.hash, options.modelId)
+  }
+
+  /** The round id under which jobs go to the evaluator: one per subnet and evaluation context, so it outlives epochs. */
+  get roundId(): string {
+    return `sn${this.#o.netuid}-${this.context}`
   }
 
   async #epoch(): Promise<{ window: EpochWindow; block: number }> {
@@ -126,8 +142,9 @@ export class Validator {
     this.#reporter.roundStart({ epoch: window.index, block: metagraph.block, candidates: candidates.length, queued: queue.length })
 
     const deps: EvaluatorDeps = {
-      cache: this.#o.cache, model: this.#o.model, tokenizer: this.#o.tokenizer, evalSet: this.#o.evalSet, config: this.#o.config,
+      cache: this.#o.cache, tokenizer: this.#o.tokenizer, evalSet: this.#o.evalSet, config: this.#o.config,
       context: this.context, store, logger: this.#log, evalTimeoutMs: this.#o.evalTimeoutMs ?? 30 * 60_000, maxAttempts: this.#o.maxAttempts ?? 3,
+      ...(this.#o.model ? { model: this.#o.model } : {}), ...(this.#o.metrics ? { metrics: this.#o.metrics } : {}),
     }
     const original = (hash: string, c: Candidate): Candidate | null =>
       evaluable.find((o) => {
@@ -135,11 +152,24 @@ export class Validator {
         const r = this.#current(o)
         return r?.status === 'scored' && r.contentHash === hash
       }) ?? null
-    const evaluated: MinerResult[] = []
+    const epochEnding = async () => !opts.wholeQueue && (await chain.currentBlock()).number >= window.endBlock - (this.#o.marginBlocks ?? 10)
+    let evaluated: MinerResult[] = []
     let deferred = 0
-    for (const [index, item] of queue.entries()) {
+    if (this.#o.evaluator) {
+      const deadline = opts.wholeQueue ? undefined : watchDeadline(epochEnding, this.#o.pollMs ?? 12_000, opts.signal, this.#log)
+      try {
+        ;({ evaluated, deferred } = await dispatchRound({
+          deps, target: this.#o.evaluator, roundId: this.roundId, queue, original, signal: opts.signal, reporter: this.#reporter, inFlight: this.#inFlight,
+          blockHash: (n) => chain.blockHash(n), ...(deadline ? { deadline: deadline.signal } : {}),
+        }))
+      } finally {
+        deadline?.dispose()
+      }
+      if (deferred > 0) this.#log.info({ deferred }, 'left for the next round (the epoch ended, or their evaluation goes on)')
+    }
+    for (const [index, item] of this.#o.evaluator ? [] : queue.entries()) {
       if (opts.signal.aborted) throw new StopRequested()
-      if (!opts.wholeQueue && (await chain.currentBlock()).number >= window.endBlock - (this.#o.marginBlocks ?? 10)) {
+      if (await epochEnding()) {
         deferred = queue.length - index
         this.#log.info({ deferred }, 'the epoch is ending: the rest waits for the next round')
         break
@@ -159,6 +189,7 @@ export class Validator {
       chain, netuid, store, scoring: this.#o.config.scoring, burnUid: this.#o.burnUid ?? 0, epoch: window,
       metagraph: after, policy: await chain.weightsPolicy(netuid), candidates, current: this.#current,
     })
+    if (sent.status === 'set' || sent.status === 'committed') this.#o.metrics?.recordWeightsSet()
     const summary: RoundSummary = {
       epoch: window.index, block: after.block, candidates: candidates.length, evaluated, deferred,
       ranking: scored.ranking, burned: scored.burned, weights: scored.u16, sent,
@@ -192,4 +223,24 @@ export class Validator {
       }
     }
   }
+}
+
+/** An AbortSignal that aborts once `ended()` says so, checked every `pollMs` (a failed check is logged and retried). */
+function watchDeadline(ended: () => Promise<boolean>, pollMs: number, stop: AbortSignal, log: Logger): { signal: AbortSignal; dispose(): void } {
+  const ctl = new AbortController()
+  const done = new AbortController()
+  void (async () => {
+    while (!ctl.signal.aborted && !done.signal.aborted && !stop.aborted) {
+      try {
+        if (await ended()) {
+          ctl.abort()
+          return
+        }
+      } catch (err) {
+        log.warn({ err: describeError(err) }, 'could not read the head block')
+      }
+      await sleep(pollMs, AbortSignal.any([done.signal, stop]))
+    }
+  })()
+  return { signal: ctl.signal, dispose: () => done.abort() }
 }
