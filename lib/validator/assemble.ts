@@ -67,7 +67,7 @@ interface Evaluation {
 async function setUpEvaluation(o: AssembleOptions, cache: HubCache, modelDir: string, evalSource: DatasetSource): Promise<Evaluation> {
   const devices = o.devices ?? ['cpu']
   const timeouts = o.evalTimeoutMs !== undefined ? { evalTimeoutMs: o.evalTimeoutMs } : {}
-  const common = { logger: o.logger, ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.maxAttempts !== undefined ? { attempts: o.maxAttempts } : {}), ...timeouts }
+  const common = { logger: o.logger, ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.maxAttempts !== undefined ? { attempts: o.maxAttempts } : {}) }
 
   if (o.redisUrl !== undefined) {
     const tokenizer = await loadChatTokenizer(modelDir)
@@ -99,7 +99,7 @@ async function setUpEvaluation(o: AssembleOptions, cache: HubCache, modelDir: st
     const resources = await loadEvaluationResources({
       config: o.config, devices, hubCache: cache, modelDir, evalSet: evalSource, logger: o.logger, ...(o.numThreads ? { numThreads: o.numThreads } : {}),
     })
-    const evaluator = new InProcessEvaluator({ resources, ...common })
+    const evaluator = new InProcessEvaluator({ resources, ...common, ...timeouts })
     o.logger.info({ devices }, 'evaluations spread over the devices')
     return {
       parts: { tokenizer: resources.tokenizer, evalSet: resources.evalSet, evaluator: { evaluator, configId: resources.configId, inProcess: true } },

@@ -15,6 +15,7 @@ import {
   crashedTooOften,
   describeError,
   precheckMiner,
+  recordDuplicate,
   startMinerRun,
   StopRequested,
   type EvaluateMinerOptions,
@@ -117,16 +118,23 @@ export async function dispatchRound(i: DispatchInput): Promise<{ evaluated: Mine
   // Two queued commitments with the same content: the earlier is evaluated, the later waits
   // for its result (a duplicate of it next round, or evaluated itself if it is not scored).
   const byContent = new Map<string, Ready>()
+  const copies: Ready[] = []
   for (const r of [...ready].sort((a, b) => sameOrder(a.run.item, b.run.item))) {
-    const first = byContent.get(r.contentHash)
-    if (!first) byContent.set(r.contentHash, r)
-    else {
-      deferred++
-      r.run.log.info({ sameAs: first.run.item.candidate.uid }, 'same content as an earlier commitment evaluated this round; decided next round')
-    }
+    if (byContent.has(r.contentHash)) copies.push(r)
+    else byContent.set(r.contentHash, r)
   }
   const jobs = [...byContent.values()]
-  if (jobs.length === 0) return { evaluated, deferred }
+  const decideCopies = async () => {
+    for (const r of copies) {
+      const original = i.original(r.contentHash, r.run.item.candidate)
+      if (original) decided(await recordDuplicate(r.run, original))
+      else deferred++ // its original is not scored (yet): evaluated on its own next round
+    }
+  }
+  if (jobs.length === 0) {
+    await decideCopies()
+    return { evaluated, deferred }
+  }
 
   const keyOf = new Map<string, Ready>()
   for (const r of jobs) keyOf.set(jobIdFor(i.roundId, r.job), r)
@@ -158,6 +166,7 @@ export async function dispatchRound(i: DispatchInput): Promise<{ evaluated: Mine
       deps.logger.warn({ err: describeError(err), waiting: waiting.size }, 'the evaluator failed; the rest waits for the next round')
     deferred += waiting.size
   }
+  await decideCopies()
   return { evaluated, deferred }
 }
 

@@ -156,11 +156,14 @@ export async function precheckMiner(deps: EvaluatorDeps, run: MinerRun, opts: Pi
   facts.contentHash = contentHash
 
   const original = opts.original(contentHash, c)
-  if (original) {
-    facts.duplicateOf = { hotkey: original.hotkey, commitBlock: original.commitBlock }
-    return decided('duplicate', `same dataset content as uid ${original.uid} (${original.hotkey.slice(0, 8)}…) committed earlier, at block ${original.commitBlock}; not evaluated`)
-  }
+  if (original) return { kind: 'decided', result: await recordDuplicate(run, original) }
   return { kind: 'ready', file, contentHash }
+}
+
+/** Records the run's dataset as a copy of `original`'s, committed earlier and scored: not evaluated. */
+export function recordDuplicate(run: MinerRun, original: Candidate): Promise<MinerResult> {
+  run.facts.duplicateOf = { hotkey: original.hotkey, commitBlock: original.commitBlock }
+  return run.record('duplicate', `same dataset content as uid ${original.uid} (${original.hotkey.slice(0, 8)}…) committed earlier, at block ${original.commitBlock}; not evaluated`)
 }
 
 /** Records that the validator was stopped during these evaluations, so a restart runs them again and counts no crash. */

@@ -90,15 +90,19 @@ export interface LogLine {
 export class WorkerProcess {
   readonly child: ChildProcess
   readonly lines: LogLine[] = []
+  /** Everything the process printed on stdout (kept out of the TAP stream). */
+  stdout = ''
   readonly exited: Promise<number | null>
   #listeners: Array<() => void> = []
 
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [...tsLoaderArgs(), join(repoRoot, 'lib/queue/worker-cli.ts'), ...args], {
+  /** Runs `script` (default: the worker CLI) from the sources, as this test process was loaded. */
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}, script = 'lib/queue/worker-cli.ts') {
+    this.child = spawn(process.execPath, [...tsLoaderArgs(), join(repoRoot, script), ...args], {
       cwd: repoRoot,
       env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', ...env },
-      stdio: ['ignore', 'inherit', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     })
+    this.child.stdout!.on('data', (chunk: Buffer) => (this.stdout += String(chunk)))
     let buf = ''
     this.child.stderr!.on('data', (chunk: Buffer) => {
       buf += String(chunk)
