@@ -77,7 +77,7 @@ export async function publishMiners(fx: QueueFixture, count: number, seed: strin
 }
 
 /** The arguments that load TypeScript in a child process the way this test process was loaded. */
-function tsLoaderArgs(): string[] {
+export function tsLoaderArgs(): string[] {
   const tap = process.execArgv.filter((a) => a.includes('@tapjs/typescript'))
   return tap.length > 0 ? tap : ['--loader', 'ts-node/esm', '--no-warnings']
 }
