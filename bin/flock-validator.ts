@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     .check((a) => {
       if (a.demo && !a.local) throw new Error('--demo runs on the local subnet: add --local')
       if (a.demo && (a.redis?.url !== undefined || a.devices !== undefined)) throw new Error('--demo evaluates in this process on the cpu: drop --redis.url and --devices')
+      if (a.eval_timeout !== undefined && !(a.eval_timeout > 0)) throw new Error('--eval_timeout must be a positive number of seconds')
       if (a.blocks_per_epoch !== undefined && !(Number.isInteger(a.blocks_per_epoch) && a.blocks_per_epoch > 0)) throw new Error('--blocks_per_epoch must be a positive integer')
       return true
     })

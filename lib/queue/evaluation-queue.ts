@@ -56,7 +56,7 @@ export class EvaluationQueue implements Evaluator {
     this.prefix = options.prefix ?? DEFAULT_PREFIX
     this.#metrics = options.metrics
     this.#log = options.logger ?? pino({ level: 'silent' })
-    this.#redis = connectRedis(options.redisUrl)
+    this.#redis = connectRedis(options.redisUrl, { blocking: false })
     this.#redis.on('error', (err: Error) => this.#log.warn({ redis: redactRedisUrl(options.redisUrl), err: err.message }, 'redis connection error'))
     this.#store = new RoundStore(this.#redis, { prefix: this.prefix, ttlSeconds: o.keepSeconds })
   }

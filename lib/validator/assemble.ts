@@ -47,6 +47,8 @@ export interface AssembleOptions extends Pick<ValidatorOptions, 'blocksPerEpoch'
   redisUrl?: string
   /** Redis key prefix of the queue; must match the workers'. Default 'flock'. */
   queuePrefix?: string
+  /** Stops a start-up that waits (for Redis, for downloads). */
+  signal?: AbortSignal
   /** Where the base model and the eval set are, fetching them through the cache if needed. */
   resolveFiles(cache: HubCache): Promise<{ modelDir: string; evalSet: DatasetSource }>
 }
@@ -64,6 +66,19 @@ interface Evaluation {
   close(): Promise<void>
 }
 
+/** Runs every step, each even when an earlier one failed; rethrows the first failure. */
+async function closeAll(steps: Array<() => unknown>): Promise<void> {
+  let first: unknown
+  for (const step of steps) {
+    try {
+      await step()
+    } catch (err) {
+      first ??= err
+    }
+  }
+  if (first !== undefined) throw first
+}
+
 async function setUpEvaluation(o: AssembleOptions, cache: HubCache, modelDir: string, evalSource: DatasetSource): Promise<Evaluation> {
   const devices = o.devices ?? ['cpu']
   const timeouts = o.evalTimeoutMs !== undefined ? { evalTimeoutMs: o.evalTimeoutMs } : {}
@@ -79,34 +94,37 @@ async function setUpEvaluation(o: AssembleOptions, cache: HubCache, modelDir: st
         worker = await startWorker({
           redisUrl: o.redisUrl, config: o.config, devices, hubCache: cache, modelDir, evalSet: evalSource, logger: o.logger, ...timeouts,
           ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.queuePrefix ? { prefix: o.queuePrefix } : {}), ...(o.numThreads ? { numThreads: o.numThreads } : {}),
+          ...(o.signal ? { signal: o.signal } : {}),
         })
       }
     } catch (err) {
-      await queue.close()
+      await queue.close().catch(() => undefined)
       throw err
     }
     o.logger.info({ redis: redactRedisUrl(o.redisUrl), localDevices: o.devices ?? [] }, 'evaluations go to the queue')
+    const started = worker
     return {
       parts: { tokenizer, evalSet, evaluator: { evaluator: queue, configId: competitionConfigId(o.config), inProcess: false } },
-      async close() {
-        await queue.close()
-        await worker?.stop()
-      },
+      close: () => closeAll([() => queue.close(), () => started?.stop()]),
     }
   }
 
   if (devices.length > 1) {
     const resources = await loadEvaluationResources({
-      config: o.config, devices, hubCache: cache, modelDir, evalSet: evalSource, logger: o.logger, ...(o.numThreads ? { numThreads: o.numThreads } : {}),
+      config: o.config, devices, hubCache: cache, modelDir, evalSet: evalSource, logger: o.logger,
+      ...(o.numThreads ? { numThreads: o.numThreads } : {}), ...(o.signal ? { signal: o.signal } : {}),
     })
-    const evaluator = new InProcessEvaluator({ resources, ...common, ...timeouts })
+    let evaluator: InProcessEvaluator
+    try {
+      evaluator = new InProcessEvaluator({ resources, ...common, ...timeouts })
+    } catch (err) {
+      resources.dispose()
+      throw err
+    }
     o.logger.info({ devices }, 'evaluations spread over the devices')
     return {
       parts: { tokenizer: resources.tokenizer, evalSet: resources.evalSet, evaluator: { evaluator, configId: resources.configId, inProcess: true } },
-      async close() {
-        await evaluator.close()
-        resources.dispose()
-      },
+      close: () => closeAll([() => evaluator.close(), () => resources.dispose()]),
     }
   }
 
@@ -137,14 +155,10 @@ export async function assembleValidator(o: AssembleOptions): Promise<AssembledVa
     const ready = evaluation
     return {
       validator, store, ...(ready.parts.model ? { model: ready.parts.model } : {}),
-      async close() {
-        await ready.close()
-        await store.close()
-      },
+      close: () => closeAll([() => ready.close(), () => store.close()]),
     }
   } catch (err) {
-    await evaluation?.close()
-    await store.close()
+    await closeAll([() => evaluation?.close(), () => store.close()]).catch(() => undefined)
     throw err
   }
 }

@@ -46,8 +46,14 @@ export interface DispatchInput {
   /** Aborts when the epoch is about to end: pre-checks stop, waiting stops, the jobs stay queued. */
   deadline?: AbortSignal
   reporter: Reporter
-  /** Keys of evaluations started in this process without a result yet (kept across rounds). */
-  inFlight: Set<string>
+  /** Evaluations started in this process without a result yet; kept by the Validator across rounds. */
+  inFlight: InFlight
+}
+
+/** In-process evaluations under way, by result key; `stopping` refuses new starts once a stop is recorded. */
+export interface InFlight {
+  keys: Set<string>
+  stopping: boolean
 }
 
 const PRECHECKS_AT_ONCE = 4
@@ -59,64 +65,79 @@ interface Ready {
   job: EvaluationJob
 }
 
+/** Where in-process trainings of a commitment are counted (apart from its pre-checks). */
+const trainingKey = (key: string): string => `${key}#training`
+
 function sameOrder(a: QueueItem, b: QueueItem): number {
   return a.candidate.commitBlock - b.candidate.commitBlock || a.candidate.uid - b.candidate.uid
 }
 
 export async function dispatchRound(i: DispatchInput): Promise<{ evaluated: MinerResult[]; deferred: number }> {
-  const { deps, target, signal, reporter } = i
+  const { deps, target, signal, reporter, inFlight } = i
   const evaluated: MinerResult[] = []
   const decided = (r: MinerResult) => {
     evaluated.push(r)
     reporter.minerResult(r)
   }
   const stop = async (): Promise<never> => {
-    await abandon(deps, i.inFlight)
-    i.inFlight.clear()
+    inFlight.stopping = true
+    await abandon(deps, [...inFlight.keys].map(trainingKey))
+    inFlight.keys.clear()
     throw new StopRequested()
   }
+  // the validator's stop, or the epoch's end: both stop pre-checks and waiting
+  const wait = i.deadline ? AbortSignal.any([signal, i.deadline]) : signal
 
   // pre-checks, a few at a time, in queue order
   const ready: Ready[] = []
   let next = 0
-  let stopped = false
+  let cutShort = 0
+  let failure: unknown
   const prechecker = async () => {
-    while (next < i.queue.length && !stopped) {
-      if (signal.aborted || i.deadline?.aborted) return
+    while (next < i.queue.length && !wait.aborted && failure === undefined) {
       const item = i.queue[next++]!
-      const run = startMinerRun(deps, item)
-      if (target.inProcess) {
-        const gaveUp = crashedTooOften(deps, run)
+      try {
+        const run = startMinerRun(deps, item)
+        // Trainings are counted under their own key (pre-checks here record no start); every one
+        // that ended in a result ended its commitment's queueing, so a start without a result or
+        // a clean stop is a crash. One still under way here (from an earlier round) is none.
+        const gaveUp = target.inProcess && !inFlight.keys.has(run.key) ? crashedTooOften(deps, run, { key: trainingKey(run.key), finished: 0 }) : null
         if (gaveUp) {
           decided(await gaveUp)
           continue
         }
+        const started = performance.now()
+        const timeout = AbortSignal.timeout(deps.evalTimeoutMs)
+        const pre = await precheckMiner(deps, run, { original: i.original, signal: wait, runSignal: AbortSignal.any([wait, timeout]), timeout })
+        if (pre.kind === 'aborted') {
+          cutShort++ // nothing recorded: queued again next round
+          continue
+        }
+        if (pre.kind === 'decided') {
+          decided(pre.result)
+          continue
+        }
+        const c = item.candidate
+        const commitBlockHash = await i.blockHash(c.commitBlock)
+        ready.push({
+          run, contentHash: pre.contentHash, precheckSeconds: (performance.now() - started) / 1000,
+          job: {
+            hotkey: c.hotkey, uid: c.uid, repo: run.commitment.repo, sha: run.commitment.revision, path: pre.file.path,
+            configId: target.configId, seed: seedFromBlockHash(commitBlockHash, 'evaluate'),
+          },
+        })
+      } catch (err) {
+        failure ??= err // the chain or the store failed, not the miner: the round fails and is retried
       }
-      const started = performance.now()
-      const timeout = AbortSignal.timeout(deps.evalTimeoutMs)
-      const pre = await precheckMiner(deps, run, { original: i.original, signal, runSignal: AbortSignal.any([signal, timeout]), timeout })
-      if (pre.kind === 'aborted') return void (stopped = true)
-      if (pre.kind === 'decided') {
-        decided(pre.result)
-        continue
-      }
-      const c = item.candidate
-      const commitBlockHash = await i.blockHash(c.commitBlock)
-      ready.push({
-        run, contentHash: pre.contentHash, precheckSeconds: (performance.now() - started) / 1000,
-        job: {
-          hotkey: c.hotkey, uid: c.uid, repo: run.commitment.repo, sha: run.commitment.revision, path: pre.file.path,
-          configId: target.configId, seed: seedFromBlockHash(commitBlockHash, 'evaluate'),
-        },
-      })
     }
   }
   await Promise.all(Array.from({ length: PRECHECKS_AT_ONCE }, prechecker))
-  if (signal.aborted || stopped) return stop()
-  let deferred = i.queue.length - Math.min(next, i.queue.length)
+  if (signal.aborted) return stop()
+  if (failure !== undefined) throw failure
+  let deferred = cutShort + i.queue.length - Math.min(next, i.queue.length)
 
   // Two queued commitments with the same content: the earlier is evaluated, the later waits
-  // for its result (a duplicate of it next round, or evaluated itself if it is not scored).
+  // for its result (a duplicate of it, or evaluated on its own next round if it is not scored).
   const byContent = new Map<string, Ready>()
   const copies: Ready[] = []
   for (const r of [...ready].sort((a, b) => sameOrder(a.run.item, b.run.item))) {
@@ -128,46 +149,74 @@ export async function dispatchRound(i: DispatchInput): Promise<{ evaluated: Mine
     for (const r of copies) {
       const original = i.original(r.contentHash, r.run.item.candidate)
       if (original) decided(await recordDuplicate(r.run, original))
-      else deferred++ // its original is not scored (yet): evaluated on its own next round
+      else deferred++
     }
-  }
-  if (jobs.length === 0) {
-    await decideCopies()
-    return { evaluated, deferred }
   }
 
-  const keyOf = new Map<string, Ready>()
-  for (const r of jobs) keyOf.set(jobIdFor(i.roundId, r.job), r)
-  const waiting = new Set(keyOf.keys())
-  const wait = i.deadline ? AbortSignal.any([signal, i.deadline]) : signal
-  deps.logger.info({ roundId: i.roundId, jobs: jobs.length }, 'evaluations handed to the evaluator')
-  try {
-    const results = target.evaluator.runRound(
-      { id: i.roundId, jobs: jobs.map((r) => r.job) },
-      {
-        signal: wait,
-        onAttemptStart: async (jobId) => {
-          const r = keyOf.get(jobId)
-          if (!r) return
-          await deps.store.recordStart(r.run.key)
-          i.inFlight.add(r.run.key)
+  const byJobId = new Map<string, Ready>()
+  for (const r of jobs) byJobId.set(jobIdFor(i.roundId, r.job), r)
+  const waiting = new Set(byJobId.keys())
+  if (jobs.length > 0) {
+    deps.logger.info({ roundId: i.roundId, jobs: jobs.length }, 'evaluations handed to the evaluator')
+    try {
+      const results = target.evaluator.runRound(
+        { id: i.roundId, jobs: jobs.map((r) => r.job) },
+        {
+          signal: wait,
+          onAttemptStart: async (jobId) => {
+            const r = byJobId.get(jobId)
+            if (!r) return
+            if (inFlight.stopping) throw new CancelledError('E_CANCELLED', 'the validator is stopping')
+            if (inFlight.keys.has(r.run.key)) return // a retry: one start per evaluation, as the sequential path counts
+            inFlight.keys.add(r.run.key)
+            await deps.store.recordStart(trainingKey(r.run.key))
+          },
         },
-      },
-    )
-    for await (const result of results) {
-      const r = keyOf.get(result.jobId)
-      if (!r || !waiting.delete(result.jobId)) continue
-      decided(await recordEvaluation(r, result))
-      i.inFlight.delete(r.run.key)
+      )
+      for (;;) {
+        const step = await untilAborted(results.next(), wait)
+        if (step === null || step.done) break
+        const r = byJobId.get(step.value.jobId)
+        if (!r || !waiting.has(step.value.jobId)) continue
+        decided(await recordEvaluation(r, step.value))
+        waiting.delete(step.value.jobId)
+        inFlight.keys.delete(r.run.key)
+      }
+    } catch (err) {
+      if (signal.aborted) return stop()
+      if (!(err instanceof CancelledError && i.deadline?.aborted))
+        deps.logger.warn({ err: describeError(err), waiting: waiting.size }, 'the evaluator failed; the rest waits for the next round')
     }
-  } catch (err) {
     if (signal.aborted) return stop()
-    if (!(err instanceof CancelledError && i.deadline?.aborted))
-      deps.logger.warn({ err: describeError(err), waiting: waiting.size }, 'the evaluator failed; the rest waits for the next round')
     deferred += waiting.size
   }
   await decideCopies()
   return { evaluated, deferred }
+}
+
+/** The promise's value, or null as soon as `signal` aborts (the promise is left to settle on its own). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | null> {
+  if (signal.aborted) {
+    p.catch(() => undefined)
+    return Promise.resolve(null)
+  }
+  return new Promise<T | null>((resolve, reject) => {
+    const onAbort = () => {
+      p.catch(() => undefined)
+      resolve(null)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(err)
+      },
+    )
+  })
 }
 
 async function recordEvaluation(r: Ready, result: EvaluationResult): Promise<MinerResult> {

@@ -112,8 +112,8 @@ export function startMinerRun(deps: EvaluatorDeps, item: QueueItem): MinerRun {
  * Starts that ended in neither a result nor a clean stop: the process died during them
  * (a native crash, the OOM killer, kill -9). A dataset that keeps doing that is given up on.
  */
-export function crashedTooOften(deps: EvaluatorDeps, run: MinerRun): Promise<MinerResult> | null {
-  const died = deps.store.starts(run.key) - deps.store.abandoned(run.key) - (run.item.previous?.attempts ?? 0)
+export function crashedTooOften(deps: EvaluatorDeps, run: MinerRun, counted: { key: string; finished: number } = { key: run.key, finished: run.item.previous?.attempts ?? 0 }): Promise<MinerResult> | null {
+  const died = deps.store.starts(counted.key) - deps.store.abandoned(counted.key) - counted.finished
   return died >= MAX_DEATHS ? run.record('training-failed', `the validator died during ${died} evaluations of this dataset (crash or kill); not trying again`) : null
 }
 

@@ -103,7 +103,7 @@ export async function runValidatorCli(o: ValidatorCliOptions): Promise<void> {
     const reporter = cliReporter(o.json)
     try {
       const v = await assembleValidator({
-        ...mode, netuid: o.netuid, logger: o.logger, reporter, burnUid: o.burnUid,
+        ...mode, netuid: o.netuid, logger: o.logger, reporter, burnUid: o.burnUid, signal: o.signal,
         ...(metrics ? { metrics, chain: countChainErrors(mode.chain, metrics) } : {}),
         ...(o.blocksPerEpoch !== undefined ? { blocksPerEpoch: o.blocksPerEpoch } : {}),
         ...(o.evalTimeoutSeconds !== undefined ? { evalTimeoutMs: Math.round(o.evalTimeoutSeconds * 1000) } : {}),

@@ -1,20 +1,24 @@
 /**
- * A base model's identity for the evaluation context, without loading its weights: the
- * hash of its config, its tokenizer files (the chat template included) and every
- * safetensors file's size and header (tensor names, dtypes, shapes, offsets). A coordinator
- * that only hands jobs to workers gets the same context as a validator that trains, and a
- * moved model folder keeps its results.
+ * A base model's identity for the evaluation context, without reading all its weights: the
+ * hash of its config, its tokenizer files (the chat template included), and for every
+ * safetensors file its size, its header (tensor names, dtypes, shapes, offsets) and 256
+ * evenly spaced 4 KiB samples of its data, so two models of one shape with different
+ * weights differ. A coordinator that only hands jobs to workers gets the same context as a
+ * validator that trains, and a moved model folder keeps its results.
  */
-import { createHash } from 'node:crypto'
+import { createHash, type Hash } from 'node:crypto'
 import { open, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import { ModelFileError } from '../errors.js'
 
-const TEXT_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json']
+const TEXT_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja', 'generation_config.json']
+const SAMPLES = 256
+const SAMPLE_BYTES = 4096
 const MAX_HEADER = 100 * 1024 * 1024
 
-async function safetensorsHeader(path: string): Promise<{ size: number; header: Buffer }> {
+/** The file's size, header and data samples, fed to `h`. */
+async function hashSafetensors(path: string, h: Hash): Promise<void> {
   const fh = await open(path, 'r')
   try {
     const { size } = await fh.stat()
@@ -24,7 +28,15 @@ async function safetensorsHeader(path: string): Promise<{ size: number; header: 
     if (n > BigInt(Math.min(MAX_HEADER, size - 8))) throw new ModelFileError('E_FORMAT', `${path}: header length ${n} runs past the file or the ${MAX_HEADER}-byte cap`)
     const header = Buffer.alloc(Number(n))
     await fh.read(header, 0, header.length, 8)
-    return { size, header }
+    h.update(`${size}\0${header.length}\0`).update(header)
+    const dataStart = 8 + header.length
+    const span = size - dataStart
+    const sample = Buffer.alloc(Math.min(SAMPLE_BYTES, span))
+    for (let i = 0; i < SAMPLES && sample.length > 0; i++) {
+      const at = dataStart + Math.floor(((span - sample.length) * i) / Math.max(1, SAMPLES - 1))
+      const { bytesRead } = await fh.read(sample, 0, sample.length, at)
+      h.update(sample.subarray(0, bytesRead))
+    }
   } finally {
     await fh.close()
   }
@@ -41,8 +53,8 @@ export async function modelFingerprint(dir: string): Promise<string> {
   const weights = names.filter((n) => n.endsWith('.safetensors'))
   if (weights.length === 0) throw new ModelFileError('E_IO', `${dir}: no .safetensors files`)
   for (const name of weights) {
-    const { size, header } = await safetensorsHeader(join(dir, name))
-    h.update(`${name}\0${size}\0${header.length}\0`).update(header)
+    h.update(`${name}\0`)
+    await hashSafetensors(join(dir, name), h)
   }
   return h.digest('hex').slice(0, 32)
 }

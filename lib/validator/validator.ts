@@ -19,7 +19,7 @@ import type { ChatTokenizer } from '../tokenize/index.js'
 import { buildCandidates, type Candidate } from './candidates.js'
 import { commitmentId, evaluationContext, resultKey } from './context.js'
 import { epochWindow, sleep, type EpochWindow } from './epoch-clock.js'
-import { dispatchRound, type EvaluatorTarget } from './dispatch.js'
+import { dispatchRound, type EvaluatorTarget, type InFlight } from './dispatch.js'
 import { describeError, evaluateMiner, StopRequested, type EvaluatorDeps } from './evaluate-miner.js'
 import { finishedPredicate } from './finished.js'
 import { buildQueue } from './queue.js'
@@ -67,7 +67,7 @@ export class Validator {
   readonly #log: Logger
   readonly #reporter: Reporter
   /** Evaluations the in-process evaluator started that have no result yet (see dispatch.ts). */
-  readonly #inFlight = new Set<string>()
+  readonly #inFlight: InFlight = { keys: new Set(), stopping: false }
 
   constructor(options: ValidatorOptions) {
     if (!options.model === !options.evaluator) throw new Error('Validator: give either the loaded model or an evaluator')
@@ -225,21 +225,27 @@ export class Validator {
   }
 }
 
-/** An AbortSignal that aborts once `ended()` says so, checked every `pollMs` (a failed check is logged and retried). */
+/**
+ * An AbortSignal that aborts once `ended()` says so, checked every `pollMs`. A failed check
+ * is logged and retried; after five in a row the deadline is taken as reached (the head
+ * cannot be read, so the epoch's end cannot be told: better to weigh what is decided).
+ */
 function watchDeadline(ended: () => Promise<boolean>, pollMs: number, stop: AbortSignal, log: Logger): { signal: AbortSignal; dispose(): void } {
   const ctl = new AbortController()
   const done = new AbortController()
+  const quit = AbortSignal.any([done.signal, stop])
   void (async () => {
-    while (!ctl.signal.aborted && !done.signal.aborted && !stop.aborted) {
+    let failures = 0
+    while (!ctl.signal.aborted && !quit.aborted) {
       try {
-        if (await ended()) {
-          ctl.abort()
-          return
-        }
+        if (await ended()) ctl.abort()
+        failures = 0
       } catch (err) {
-        log.warn({ err: describeError(err) }, 'could not read the head block')
+        if (quit.aborted) return
+        log.warn({ err: describeError(err), failures: ++failures }, 'could not read the head block')
+        if (failures >= 5) ctl.abort()
       }
-      await sleep(pollMs, AbortSignal.any([done.signal, stop]))
+      await sleep(pollMs, quit)
     }
   })()
   return { signal: ctl.signal, dispose: () => done.abort() }

@@ -96,3 +96,11 @@ t.test('dataset problems and refused downloads are final; what may pass is retri
   t.equal(classifyFailure('weird').retry, true)
   t.equal(classifyFailure(new Error('x'.repeat(2000))).reason.length, 500, 'reasons are one bounded line')
 })
+
+t.test('a Redis URL in logs keeps neither its password nor its query options', async (t) => {
+  const { redactRedisUrl } = await import('../../lib/queue/redis.js')
+  const shown = redactRedisUrl('redis://user:s3cret-pass@cache.internal:6380/2?password=other-s3cret&db=2')
+  t.notMatch(shown, /s3cret/)
+  t.match(shown, /^redis:\/\/user:\*\*\*@cache\.internal:6380\/2\?/)
+  t.equal(redactRedisUrl('not a url s3cret'), '(unparseable redis url)')
+})

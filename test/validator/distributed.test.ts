@@ -18,6 +18,7 @@ import { FlockMetrics } from '../../lib/queue/metrics.js'
 import { startWorker } from '../../lib/queue/worker.js'
 import { assembleValidator, type AssembleOptions } from '../../lib/validator/assemble.js'
 import { countChainErrors } from '../../lib/validator/chain-metrics.js'
+import { commitmentId, resultKey } from '../../lib/validator/context.js'
 import { ResultStore, type MinerResult } from '../../lib/validator/store/index.js'
 import { samples } from '../helpers/prometheus.js'
 import { WorkerProcess } from '../helpers/queue-fixture.js'
@@ -163,4 +164,34 @@ t.test('the epoch ends before the workers are done: weights go out with what is 
   t.same(byUid(second.evaluated), expected.filter((r) => r.status === 'scored' || r.status === 'duplicate'), 'the next round records the queued jobs\' results and the duplicate')
   t.equal(second.deferred, 0)
   t.equal(samples(await metrics.text()).get('flock_eval_jobs_done_total{status="scored"}'), 3, 'each job trained once')
+})
+
+t.test('Redis goes away: the round gives up waiting, weights go out with what is decided, the loop lives on', async (t) => {
+  const doomed = await startRedis()
+  const v = await assemble(join(dir, 'outage'), { redisUrl: doomed.url, queuePrefix: 'outage' })
+  t.teardown(() => v.close())
+  await doomed.stop()
+  const summary = await v.validator.runRound({ signal: new AbortController().signal, wholeQueue: true })
+  t.same(byUid(summary.evaluated), expected.filter((r) => r.status === 'invalid-dataset' || r.status === 'copied-commitment'), 'the pre-checks\' results are recorded')
+  t.equal(summary.deferred, 4, 'the rest waits for the next round')
+  t.equal(summary.sent.status, 'set', 'weights went out')
+})
+
+t.test('--devices cpu,cpu: a dataset whose trainings the validator died in twice is given up on, the rest go on', async (t) => {
+  const v = await assemble(join(dir, 'crashes'), { devices: ['cpu', 'cpu'], numThreads: 1 })
+  t.teardown(() => v.close())
+  const good = miners.find((m) => m.name === 'good')!
+  const commitments = await net.chain.commitments(netuid)
+  const c = commitments.find((x) => x.hotkey === good.hotkey)!
+  const key = resultKey(v.validator.context, commitmentId(good.hotkey, c.block, c.text))
+  // two starts of its training that ended in neither a result nor a clean stop
+  await v.store.recordStart(`${key}#training`)
+  await v.store.recordStart(`${key}#training`)
+  const summary = await v.validator.runRound({ signal: new AbortController().signal, wholeQueue: true })
+  const row = summary.evaluated.find((r) => r.uid === good.uid)!
+  t.match(row, { status: 'training-failed', final: true, reason: /died during 2 evaluations/ })
+  const others = byUid(summary.evaluated).filter((r) => r.uid !== good.uid)
+  const reupload = miners.find((m) => m.name === 'reupload')!.uid
+  t.same(others.filter((r) => r.uid !== reupload), expected.filter((r) => r.uid !== good.uid && r.uid !== reupload), 'the other miners as in the reference')
+  t.match(others.find((r) => r.uid === reupload), { status: 'scored' }, 'the re-upload of the given-up dataset is evaluated on its own')
 })
