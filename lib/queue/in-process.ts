@@ -14,7 +14,7 @@ import { orderedResults } from './evaluation-queue.js'
 import { assertRoundId, jobIdFor, normalizeJob } from './job.js'
 import type { FlockMetrics } from './metrics.js'
 import type { DeviceSlot, EvaluationResources } from './resources.js'
-import { attemptJob, DEFAULT_EVAL_TIMEOUT_MS, recordResult } from './run-job.js'
+import { attemptJob, evalTimeoutMs, recordResult } from './run-job.js'
 import type { EvaluationResult, Evaluator, NormalizedJob, Round, RoundRunOptions } from './types.js'
 
 export interface InProcessEvaluatorOptions {
@@ -51,10 +51,9 @@ export class InProcessEvaluator implements Evaluator {
     this.#attempts = options.attempts ?? 3
     this.#backoffMs = options.backoffMs ?? 30_000
     this.#keepRounds = options.keepRounds ?? 4
-    this.#timeoutMs = options.evalTimeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS
+    this.#timeoutMs = evalTimeoutMs(options.evalTimeoutMs)
     if (!Number.isInteger(this.#attempts) || this.#attempts < 1) throw new InvalidArgumentError('attempts: expected an integer >= 1')
     if (!Number.isInteger(this.#backoffMs) || this.#backoffMs < 0) throw new InvalidArgumentError('backoffMs: expected a non-negative integer')
-    if (!Number.isInteger(this.#timeoutMs) || this.#timeoutMs < 1) throw new InvalidArgumentError('evalTimeoutMs: expected a positive integer')
     this.#metrics = options.metrics
     this.#log = options.logger ?? pino({ level: 'silent' })
     this.#free = [...this.#r.slots]

@@ -4,6 +4,7 @@
  * in-process evaluator and the queue workers both run exactly this, so their results agree.
  */
 import { evaluateDataset } from '../evaluate/index.js'
+import { InvalidArgumentError } from '../errors.js'
 import { datasetRepo, HubError } from '../hub/index.js'
 import { classifyFailure, type FailureVerdict } from './failure.js'
 import type { FlockMetrics } from './metrics.js'
@@ -11,6 +12,13 @@ import type { DeviceSlot, EvaluationResources } from './resources.js'
 import type { EvaluationResult, NormalizedJob } from './types.js'
 
 export const DEFAULT_EVAL_TIMEOUT_MS = 30 * 60_000
+
+/** An evaluator's time budget of one attempt: the default when absent, else a positive integer of ms. */
+export function evalTimeoutMs(value: number | undefined): number {
+  const ms = value ?? DEFAULT_EVAL_TIMEOUT_MS
+  if (!Number.isInteger(ms) || ms < 1) throw new InvalidArgumentError('evalTimeoutMs: expected a positive integer')
+  return ms
+}
 
 export interface Attempt {
   jobId: string

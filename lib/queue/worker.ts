@@ -16,7 +16,7 @@ import type { FlockMetrics } from './metrics.js'
 import { connectRedis, redactRedisUrl } from './redis.js'
 import { type DeviceSlot, type EvaluationResources, loadEvaluationResources, type LoadResourcesOptions } from './resources.js'
 import { RoundStore } from './round-store.js'
-import { attemptJob, DEFAULT_EVAL_TIMEOUT_MS, recordResult } from './run-job.js'
+import { attemptJob, evalTimeoutMs, recordResult } from './run-job.js'
 import type { EvaluationResult } from './types.js'
 
 export interface WorkerQueueOptions {
@@ -78,8 +78,7 @@ async function attach(resources: EvaluationResources, o: WorkerQueueOptions & { 
   const prefix = o.prefix ?? DEFAULT_PREFIX
   const lockDuration = o.lockDurationMs ?? 60_000
   if (!Number.isInteger(lockDuration) || lockDuration < 100) throw new InvalidArgumentError('lockDurationMs: expected an integer >= 100')
-  const timeoutMs = o.evalTimeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new InvalidArgumentError('evalTimeoutMs: expected a positive integer')
+  const timeoutMs = evalTimeoutMs(o.evalTimeoutMs)
   const redis: Redis = connectRedis(o.redisUrl)
   redis.on('error', (err: Error) => log.warn({ redis: redactRedisUrl(o.redisUrl), err: err.message }, 'redis connection error'))
   const store = new RoundStore(redis, { prefix, ttlSeconds: o.keepSeconds ?? 7 * 86_400 })

@@ -15,6 +15,7 @@ import type { PreparedEvalSet } from '../evaluate/index.js'
 import type { HubCache } from '../hub/index.js'
 import type { BaseModel } from '../model.js'
 import type { FlockMetrics } from '../queue/metrics.js'
+import { DEFAULT_EVAL_TIMEOUT_MS } from '../queue/run-job.js'
 import type { ChatTokenizer } from '../tokenize/index.js'
 import { buildCandidates, type Candidate } from './candidates.js'
 import { commitmentId, evaluationContext, resultKey } from './context.js'
@@ -143,7 +144,7 @@ export class Validator {
 
     const deps: EvaluatorDeps = {
       cache: this.#o.cache, tokenizer: this.#o.tokenizer, evalSet: this.#o.evalSet, config: this.#o.config,
-      context: this.context, store, logger: this.#log, evalTimeoutMs: this.#o.evalTimeoutMs ?? 30 * 60_000, maxAttempts: this.#o.maxAttempts ?? 3,
+      context: this.context, store, logger: this.#log, evalTimeoutMs: this.#o.evalTimeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS, maxAttempts: this.#o.maxAttempts ?? 3,
       ...(this.#o.model ? { model: this.#o.model } : {}), ...(this.#o.metrics ? { metrics: this.#o.metrics } : {}),
     }
     const original = (hash: string, c: Candidate): Candidate | null =>
