@@ -60,6 +60,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerHa
   }
 }
 
+/** A worker on resources the caller loaded (and keeps: stop() disposes them). */
+export function attachWorker(resources: EvaluationResources, options: WorkerQueueOptions & { signal?: AbortSignal }): Promise<WorkerHandle> {
+  return attach(resources, options, options.logger ?? pino({ level: 'silent' }))
+}
+
 function untilReady(worker: Worker, signal?: AbortSignal): Promise<unknown> {
   if (!signal) return worker.waitUntilReady()
   return Promise.race([

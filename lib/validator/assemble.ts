@@ -19,7 +19,7 @@ import { InProcessEvaluator } from '../queue/in-process.js'
 import { competitionConfigId } from '../queue/job.js'
 import { redactRedisUrl } from '../queue/redis.js'
 import { loadEvaluationResources, parseDevices } from '../queue/resources.js'
-import { startWorker, type WorkerHandle } from '../queue/worker.js'
+import { attachWorker } from '../queue/worker.js'
 import { loadChatTokenizer } from '../tokenize/index.js'
 import { modelFingerprint } from './model-fingerprint.js'
 import { ResultStore } from './store/index.js'
@@ -83,37 +83,42 @@ async function setUpEvaluation(o: AssembleOptions, cache: HubCache, modelDir: st
   const devices = o.devices ?? ['cpu']
   const timeouts = o.evalTimeoutMs !== undefined ? { evalTimeoutMs: o.evalTimeoutMs } : {}
   const common = { logger: o.logger, ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.maxAttempts !== undefined ? { attempts: o.maxAttempts } : {}) }
+  const prefix = o.queuePrefix ? { prefix: o.queuePrefix } : {}
+  const tokenizeHere = async () => {
+    const tokenizer = await loadChatTokenizer(modelDir)
+    return { tokenizer, evalSet: await prepareEvalSet(tokenizer, evalSource, { maxSeqLen: o.config.training.maxSeqLen, config: o.config }) }
+  }
+  const loadResources = () =>
+    loadEvaluationResources({
+      config: o.config, devices, hubCache: cache, modelDir, evalSet: evalSource, logger: o.logger,
+      ...(o.numThreads ? { numThreads: o.numThreads } : {}), ...(o.signal ? { signal: o.signal } : {}),
+    })
 
   if (o.redisUrl !== undefined) {
-    const tokenizer = await loadChatTokenizer(modelDir)
-    const evalSet = await prepareEvalSet(tokenizer, evalSource, { maxSeqLen: o.config.training.maxSeqLen, config: o.config })
-    const queue = new EvaluationQueue({ redisUrl: o.redisUrl, ...common, ...(o.queuePrefix ? { prefix: o.queuePrefix } : {}) })
-    let worker: WorkerHandle | undefined
+    const redisUrl = o.redisUrl
+    // with --devices this process is one of the workers too: its resources serve the coordinator as well
+    const resources = o.devices !== undefined ? await loadResources() : undefined
+    let queue: EvaluationQueue | undefined
     try {
-      if (o.devices !== undefined) {
-        worker = await startWorker({
-          redisUrl: o.redisUrl, config: o.config, devices, hubCache: cache, modelDir, evalSet: evalSource, logger: o.logger, ...timeouts,
-          ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.queuePrefix ? { prefix: o.queuePrefix } : {}), ...(o.numThreads ? { numThreads: o.numThreads } : {}),
-          ...(o.signal ? { signal: o.signal } : {}),
-        })
+      const { tokenizer, evalSet } = resources ?? (await tokenizeHere())
+      queue = new EvaluationQueue({ redisUrl, ...common, ...prefix })
+      const worker = resources
+        ? await attachWorker(resources, { redisUrl, logger: o.logger, ...timeouts, ...prefix, ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.signal ? { signal: o.signal } : {}) })
+        : undefined
+      o.logger.info({ redis: redactRedisUrl(redisUrl), localDevices: o.devices ?? [] }, 'evaluations go to the queue')
+      const opened = queue
+      return {
+        parts: { tokenizer, evalSet, evaluator: { evaluator: opened, configId: competitionConfigId(o.config), inProcess: false } },
+        close: () => closeAll([() => opened.close(), () => worker?.stop()]),
       }
     } catch (err) {
-      await queue.close().catch(() => undefined)
+      await closeAll([() => queue?.close(), () => resources?.dispose()]).catch(() => undefined)
       throw err
-    }
-    o.logger.info({ redis: redactRedisUrl(o.redisUrl), localDevices: o.devices ?? [] }, 'evaluations go to the queue')
-    const started = worker
-    return {
-      parts: { tokenizer, evalSet, evaluator: { evaluator: queue, configId: competitionConfigId(o.config), inProcess: false } },
-      close: () => closeAll([() => queue.close(), () => started?.stop()]),
     }
   }
 
   if (devices.length > 1) {
-    const resources = await loadEvaluationResources({
-      config: o.config, devices, hubCache: cache, modelDir, evalSet: evalSource, logger: o.logger,
-      ...(o.numThreads ? { numThreads: o.numThreads } : {}), ...(o.signal ? { signal: o.signal } : {}),
-    })
+    const resources = await loadResources()
     let evaluator: InProcessEvaluator
     try {
       evaluator = new InProcessEvaluator({ resources, ...common, ...timeouts })
@@ -131,9 +136,7 @@ async function setUpEvaluation(o: AssembleOptions, cache: HubCache, modelDir: st
   o.logger.info({ model: modelDir, device: devices[0] }, 'loading the base model (once, for every evaluation)')
   const model = await loadBaseModel(modelDir, { device: devices[0] as DeviceSpec, numThreads: o.numThreads ?? 0 })
   try {
-    const tokenizer = await loadChatTokenizer(modelDir)
-    const evalSet = await prepareEvalSet(tokenizer, evalSource, { maxSeqLen: o.config.training.maxSeqLen, config: o.config })
-    return { parts: { model, tokenizer, evalSet }, close: async () => model.dispose() }
+    return { parts: { model, ...(await tokenizeHere()) }, close: async () => model.dispose() }
   } catch (err) {
     model.dispose()
     throw err

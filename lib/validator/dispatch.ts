@@ -173,8 +173,12 @@ export async function dispatchRound(i: DispatchInput): Promise<{ evaluated: Mine
           },
         },
       )
+      // stops waiting at once on abort, even while the evaluator is stuck (e.g. on Redis)
+      const aborted = new Promise<null>((resolve) => (wait.aborted ? resolve(null) : wait.addEventListener('abort', () => resolve(null), { once: true })))
       for (;;) {
-        const step = await untilAborted(results.next(), wait)
+        const next = results.next()
+        const step = await Promise.race([next, aborted])
+        if (step === null) next.catch(() => undefined) // left to settle on its own
         if (step === null || step.done) break
         const r = byJobId.get(step.value.jobId)
         if (!r || !waiting.has(step.value.jobId)) continue
@@ -192,31 +196,6 @@ export async function dispatchRound(i: DispatchInput): Promise<{ evaluated: Mine
   }
   await decideCopies()
   return { evaluated, deferred }
-}
-
-/** The promise's value, or null as soon as `signal` aborts (the promise is left to settle on its own). */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | null> {
-  if (signal.aborted) {
-    p.catch(() => undefined)
-    return Promise.resolve(null)
-  }
-  return new Promise<T | null>((resolve, reject) => {
-    const onAbort = () => {
-      p.catch(() => undefined)
-      resolve(null)
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(v)
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(err)
-      },
-    )
-  })
 }
 
 async function recordEvaluation(r: Ready, result: EvaluationResult): Promise<MinerResult> {

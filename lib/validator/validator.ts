@@ -21,9 +21,9 @@ import { buildCandidates, type Candidate } from './candidates.js'
 import { commitmentId, evaluationContext, resultKey } from './context.js'
 import { epochWindow, sleep, type EpochWindow } from './epoch-clock.js'
 import { dispatchRound, type EvaluatorTarget, type InFlight } from './dispatch.js'
-import { describeError, evaluateMiner, StopRequested, type EvaluatorDeps } from './evaluate-miner.js'
+import { describeError, evaluateMiner, StopRequested, type EvaluateMinerOptions, type EvaluatorDeps } from './evaluate-miner.js'
 import { finishedPredicate } from './finished.js'
-import { buildQueue } from './queue.js'
+import { buildQueue, type QueueItem } from './queue.js'
 import { silentReporter, type Reporter, type RoundSummary } from './reporter.js'
 import type { MinerResult, ResultStore } from './store/index.js'
 import { weigh } from './weigh.js'
@@ -60,6 +60,22 @@ export interface ValidatorOptions {
   pollMs?: number
   /** Stop starting evaluations this many blocks before the epoch ends, to leave time to send weights. Default 10. */
   marginBlocks?: number
+}
+
+/** What evaluating a round's queue needs, whichever way it runs. */
+interface RoundWork {
+  deps: EvaluatorDeps
+  queue: readonly QueueItem[]
+  original: EvaluateMinerOptions['original']
+  /** Whether the epoch is about to end (never, for a whole-queue round). */
+  epochEnding(): Promise<boolean>
+  signal: AbortSignal
+}
+
+interface RoundEvaluations {
+  evaluated: MinerResult[]
+  /** Queued miners left for a later round. */
+  deferred: number
 }
 
 export class Validator {
@@ -154,36 +170,10 @@ export class Validator {
         return r?.status === 'scored' && r.contentHash === hash
       }) ?? null
     const epochEnding = async () => !opts.wholeQueue && (await chain.currentBlock()).number >= window.endBlock - (this.#o.marginBlocks ?? 10)
-    let evaluated: MinerResult[] = []
-    let deferred = 0
-    if (this.#o.evaluator) {
-      const deadline = opts.wholeQueue ? undefined : watchDeadline(epochEnding, this.#o.pollMs ?? 12_000, opts.signal, this.#log)
-      try {
-        ;({ evaluated, deferred } = await dispatchRound({
-          deps, target: this.#o.evaluator, roundId: this.roundId, queue, original, signal: opts.signal, reporter: this.#reporter, inFlight: this.#inFlight,
-          blockHash: (n) => chain.blockHash(n), ...(deadline ? { deadline: deadline.signal } : {}),
-        }))
-      } finally {
-        deadline?.dispose()
-      }
-      if (deferred > 0) this.#log.info({ deferred }, 'left for the next round (the epoch ended, or their evaluation goes on)')
-    }
-    for (const [index, item] of this.#o.evaluator ? [] : queue.entries()) {
-      if (opts.signal.aborted) throw new StopRequested()
-      if (await epochEnding()) {
-        deferred = queue.length - index
-        this.#log.info({ deferred }, 'the epoch is ending: the rest waits for the next round')
-        break
-      }
-      const c = item.candidate
-      this.#reporter.minerStart({ uid: c.uid, hotkey: c.hotkey, index, total: queue.length, tier: item.tier })
-      const result = await evaluateMiner(deps, item, {
-        commitBlockHash: await chain.blockHash(c.commitBlock), original, signal: opts.signal,
-        onProgress: (p) => this.#reporter.minerProgress({ uid: c.uid, phase: p.phase, ...(p.step !== undefined ? { step: p.step, totalSteps: p.totalSteps } : {}) }),
-      })
-      evaluated.push(result)
-      this.#reporter.minerResult(result)
-    }
+    const work: RoundWork = { deps, queue, original, epochEnding, signal: opts.signal }
+    const { evaluated, deferred } = this.#o.evaluator
+      ? await this.#dispatch(this.#o.evaluator, work, opts.wholeQueue === true)
+      : await this.#evaluateHere(work)
 
     const after = await chain.metagraph(netuid)
     const { scored, sent } = await weigh({
@@ -198,6 +188,43 @@ export class Validator {
     this.#log.info({ epoch: window.index, evaluated: evaluated.length, deferred, burned: scored.burned, weights: scored.u16, sent: sent.status, ...('reason' in sent ? { reason: sent.reason } : {}) }, 'round end')
     this.#reporter.roundEnd(summary)
     return summary
+  }
+
+  /** The queue one miner at a time on the loaded model, until it is done or the epoch is ending. */
+  async #evaluateHere(w: RoundWork): Promise<RoundEvaluations> {
+    const evaluated: MinerResult[] = []
+    for (const [index, item] of w.queue.entries()) {
+      if (w.signal.aborted) throw new StopRequested()
+      if (await w.epochEnding()) {
+        const deferred = w.queue.length - index
+        this.#log.info({ deferred }, 'the epoch is ending: the rest waits for the next round')
+        return { evaluated, deferred }
+      }
+      const c = item.candidate
+      this.#reporter.minerStart({ uid: c.uid, hotkey: c.hotkey, index, total: w.queue.length, tier: item.tier })
+      const result = await evaluateMiner(w.deps, item, {
+        commitBlockHash: await this.#o.chain.blockHash(c.commitBlock), original: w.original, signal: w.signal,
+        onProgress: (p) => this.#reporter.minerProgress({ uid: c.uid, phase: p.phase, ...(p.step !== undefined ? { step: p.step, totalSteps: p.totalSteps } : {}) }),
+      })
+      evaluated.push(result)
+      this.#reporter.minerResult(result)
+    }
+    return { evaluated, deferred: 0 }
+  }
+
+  /** The queue through the evaluator (see dispatch.ts); waiting stops near the epoch's end unless `wholeQueue`. */
+  async #dispatch(target: EvaluatorTarget, w: RoundWork, wholeQueue: boolean): Promise<RoundEvaluations> {
+    const deadline = wholeQueue ? undefined : watchDeadline(w.epochEnding, this.#o.pollMs ?? 12_000, w.signal, this.#log)
+    try {
+      const out = await dispatchRound({
+        deps: w.deps, target, roundId: this.roundId, queue: w.queue, original: w.original, signal: w.signal, reporter: this.#reporter, inFlight: this.#inFlight,
+        blockHash: (n) => this.#o.chain.blockHash(n), ...(deadline ? { deadline: deadline.signal } : {}),
+      })
+      if (out.deferred > 0) this.#log.info({ deferred: out.deferred }, 'left for the next round (the epoch ended, or their evaluation goes on)')
+      return out
+    } finally {
+      deadline?.dispose()
+    }
   }
 
   /** Rounds until `signal` aborts: one per epoch, waiting for the next epoch in between. */

@@ -134,6 +134,16 @@ t.test('metrics: failed chain calls are counted by operation; the error still re
   t.equal(samples(await metrics.text()).get('flock_chain_errors_total{op="metagraph"}'), 2)
 })
 
+t.test('--redis.url with --devices: the validator works its own queue and gives the reference results', async (t) => {
+  const metrics = new FlockMetrics({ defaultMetrics: false })
+  const v = await assemble(join(dir, 'self-worker'), { redisUrl: redis.url, queuePrefix: 'self-worker', devices: ['cpu'], numThreads: 2, metrics })
+  t.teardown(() => v.close())
+  t.equal(v.validator.context, ref.validator.context)
+  const summary = await v.validator.runRound({ signal: new AbortController().signal, wholeQueue: true })
+  t.same(byUid(summary.evaluated), expected, 'statuses, losses (bitwise) and facts equal the reference')
+  t.equal(samples(await metrics.text()).get('flock_eval_jobs_done_total{status="scored"}'), 3, 'its own worker trained the three')
+})
+
 t.test('the epoch ends before the workers are done: weights go out with what is decided; the next round collects the rest', async (t) => {
   const prefix = 'dist-deadline'
   const lines: Array<{ msg: string; [k: string]: unknown }> = []
