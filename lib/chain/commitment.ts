@@ -18,9 +18,12 @@ import { ChainRequestError } from './errors.js'
 
 export interface DatasetCommitment {
   repo: string
-  /** Full 40-hex git commit sha of the dataset revision. */
+  /** The dataset revision: a full 40-hex git commit sha in this codec's commitments. */
   revision: string
-  proof: string
+  /** null in a competition whose commitments carry none (flock-off-s1). */
+  proof: string | null
+  /** The competition the commitment names, in a codec that has one (flock-off-s1). */
+  competitionId?: string
 }
 
 export type CommitmentParse = { ok: true; commitment: DatasetCommitment } | { ok: false; reason: string }
@@ -84,6 +87,7 @@ export function parseCommitment(text: string | null): CommitmentParse {
 export function verifyCommitmentProof(commitment: DatasetCommitment, contentHash: string, hotkey: string): ProofCheck {
   if (!SHA256_HEX.test(contentHash)) return { ok: false, reason: `content hash ${quote(contentHash)} is not 64 lowercase hex characters` }
   if (!isAddress(hotkey)) return { ok: false, reason: `hotkey ${quote(hotkey)} is not an SS58 address` }
+  if (commitment.proof === null) return { ok: false, reason: 'the commitment carries no proof' }
   const expected = commitmentProof(contentHash, hotkey)
   return expected === commitment.proof
     ? { ok: true }

@@ -50,22 +50,28 @@ export const trainingSchema = z.strictObject({
   weightDecay: z.number().nonnegative(),
   /** 0 disables clipping */
   maxGradNorm: z.number().nonnegative(),
+  /** How rows become text: the model's chat template (the default) or the live FLock validator's stripped ChatML */
+  chatFormat: z.enum(['template', 'stripped-chatml']).optional(),
 })
 
 /**
- * What one evaluation may train on, whatever the dataset's size: at most
- * maxTrainRows rows (sampled with the run's seed), then exactly one of a fixed
- * number of optimizer steps or a fixed number of training tokens.
+ * What one evaluation may train on: at most maxTrainRows rows (sampled with the run's
+ * seed, or the file's first ones with rowSelection "first"), then exactly one of a fixed
+ * number of optimizer steps, a fixed number of training tokens, or (stepsFromEpochs, as
+ * HF Trainer counts them) training.epochs passes over the rows kept.
  */
 export const budgetSchema = z
   .strictObject({
     maxTrainRows: posInt,
     optimizerSteps: posInt.optional(),
     trainTokens: posInt.optional(),
+    stepsFromEpochs: z.literal(true).optional(),
+    /** which rows a dataset larger than maxTrainRows trains on; default "sample" */
+    rowSelection: z.enum(['sample', 'first']).optional(),
   })
   .superRefine((b, ctx) => {
-    const n = Number(b.optimizerSteps !== undefined) + Number(b.trainTokens !== undefined)
-    if (n !== 1) ctx.addIssue({ code: 'custom', path: ['optimizerSteps'], message: 'set exactly one of optimizerSteps and trainTokens' })
+    const n = Number(b.optimizerSteps !== undefined) + Number(b.trainTokens !== undefined) + Number(b.stepsFromEpochs !== undefined)
+    if (n !== 1) ctx.addIssue({ code: 'custom', path: ['optimizerSteps'], message: 'set exactly one of optimizerSteps, trainTokens and stepsFromEpochs' })
   })
 
 export const datasetLimitsSchema = z

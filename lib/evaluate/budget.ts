@@ -25,6 +25,10 @@ export function planBudget(b: BudgetInput): TrainingBudgetUsed {
   if (b.budget.optimizerSteps !== undefined) {
     steps = b.budget.optimizerSteps
     limitedBy = 'optimizerSteps'
+  } else if (b.budget.stepsFromEpochs) {
+    // HF Trainer's count (and the native loop's with maxSteps 0): a last partial accumulation is a step
+    steps = b.configEpochs * Math.ceil(Math.ceil(n / b.microBatchSize) / b.gradAccumSteps)
+    limitedBy = 'epochs'
   } else {
     // tokens per step from the data itself: the same dataset always gets the same step count
     const total = b.sequenceTokens.reduce((a, t) => a + t, 0)
@@ -32,7 +36,7 @@ export function planBudget(b: BudgetInput): TrainingBudgetUsed {
     steps = Math.max(1, Math.ceil((b.budget.trainTokens ?? 0) / tokensPerStep))
     limitedBy = 'trainTokens'
   }
-  const epochs = (steps * perStep) / n
+  const epochs = limitedBy === 'epochs' ? b.configEpochs : (steps * perStep) / n
   return {
     maxTrainRows: b.budget.maxTrainRows,
     rowsAvailable: b.rowsAvailable,

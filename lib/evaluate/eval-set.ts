@@ -2,10 +2,10 @@
  * The eval set, read, validated and tokenized once so a validator can score many
  * datasets against it without repeating that work.
  */
-import type { CompetitionConfig } from '../config/index.js'
+import type { CompetitionConfig, CompetitionTraining } from '../config/index.js'
 import { readDataset } from '../dataset/index.js'
 import { InvalidArgumentError } from '../errors.js'
-import type { ChatTokenizer, TokenizedRows } from '../tokenize/index.js'
+import type { ChatFormat, ChatTokenizer, TokenizedRows } from '../tokenize/index.js'
 import { toDatasetSource } from './source.js'
 import type { DatasetInput } from './types.js'
 
@@ -15,6 +15,8 @@ export interface PreparedEvalSet {
   readonly rows: number
   readonly tokenized: TokenizedRows
   readonly maxSeqLen: number
+  /** how its rows became text (the config's training.chatFormat) */
+  readonly format: ChatFormat
   /** identifies the tokenizer it was made with */
   readonly tokenizer: ChatTokenizer
 }
@@ -29,14 +31,15 @@ const EVAL_LIMITS = { maxBytes: 2 ** 31 - 1, maxRows: 10_000_000, minRows: 1 }
 export async function prepareEvalSet(
   tokenizer: ChatTokenizer,
   input: DatasetInput,
-  options: { maxSeqLen: number; config?: Pick<CompetitionConfig, 'dataset'>; signal?: AbortSignal },
+  options: { maxSeqLen: number; config?: Pick<CompetitionConfig, 'dataset'> & { training?: Pick<CompetitionTraining, 'chatFormat'> }; signal?: AbortSignal },
 ): Promise<PreparedEvalSet> {
   if (!Number.isInteger(options.maxSeqLen) || options.maxSeqLen < 2) throw new InvalidArgumentError(`maxSeqLen: must be an integer >= 2, got ${options.maxSeqLen}`)
   const ds = await readDataset(toDatasetSource(input, 'eval'), {
     limits: { ...(options.config?.dataset ?? {}), ...EVAL_LIMITS },
     ...(options.signal ? { signal: options.signal } : {}),
   })
-  const tokenized = tokenizer.tokenizeRows(ds.rows, { maxSeqLen: options.maxSeqLen, ...(options.signal ? { signal: options.signal } : {}) })
+  const format = options.config?.training?.chatFormat ?? 'template'
+  const tokenized = tokenizer.tokenizeRows(ds.rows, { maxSeqLen: options.maxSeqLen, format, ...(options.signal ? { signal: options.signal } : {}) })
   if (tokenized.sequences.length === 0) throw new InvalidArgumentError('eval: no row has an assistant token left after truncation')
-  return Object.freeze({ kind: 'flock-eval-set', hash: ds.hash, rows: ds.rowCount, tokenized, maxSeqLen: options.maxSeqLen, tokenizer })
+  return Object.freeze({ kind: 'flock-eval-set', hash: ds.hash, rows: ds.rowCount, tokenized, maxSeqLen: options.maxSeqLen, format, tokenizer })
 }

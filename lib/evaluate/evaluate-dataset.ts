@@ -80,25 +80,30 @@ export async function evaluateDataset(options: EvaluateDatasetOptions): Promise<
     // ---- read: the whole dataset is validated and hashed; at most maxTrainRows rows are kept
     progress({ phase: 'read' })
     const readStart = elapsed()
+    const firstRows = config.budget.rowSelection === 'first'
     const train = await readDataset(toDatasetSource(options.train, 'train'), {
       limits: config.dataset,
-      sample: { maxRows: config.budget.maxTrainRows, seed },
+      ...(firstRows ? {} : { sample: { maxRows: config.budget.maxTrainRows, seed } }),
       ...(signal ? { signal } : {}),
     })
+    const trainRows = firstRows ? train.rows.slice(0, config.budget.maxTrainRows) : train.rows
     const readSeconds = elapsed() - readStart
 
     // ---- tokenize
     progress({ phase: 'tokenize' })
     const tokStart = elapsed()
-    const trainTok = tokenizer.tokenizeRows(train.rows, { maxSeqLen, ...(signal ? { signal } : {}) })
+    const format = config.training.chatFormat ?? 'template'
+    const trainTok = tokenizer.tokenizeRows(trainRows, { maxSeqLen, format, ...(signal ? { signal } : {}) })
     if (trainTok.sequences.length === 0)
-      throw new InvalidArgumentError(`train: none of the ${train.rows.length} sampled rows has an assistant token within ${maxSeqLen} tokens`)
+      throw new InvalidArgumentError(`train: none of the ${trainRows.length} sampled rows has an assistant token within ${maxSeqLen} tokens`)
     let evalSet: PreparedEvalSet
     if (isPreparedEvalSet(options.eval)) {
       if (options.eval.tokenizer !== tokenizer)
         throw new InvalidArgumentError('eval: this prepared eval set was tokenized with another tokenizer; pass that tokenizer too')
       if (options.eval.maxSeqLen !== maxSeqLen)
         throw new InvalidArgumentError(`eval: prepared with maxSeqLen ${options.eval.maxSeqLen}, but the config says ${maxSeqLen}`)
+      if (options.eval.format !== format)
+        throw new InvalidArgumentError(`eval: prepared with chat format ${options.eval.format}, but the config says ${format}`)
       evalSet = options.eval
     } else {
       evalSet = await prepareEvalSet(tokenizer, options.eval, { maxSeqLen, config, ...(signal ? { signal } : {}) })
@@ -111,7 +116,7 @@ export async function evaluateDataset(options: EvaluateDatasetOptions): Promise<
       budget: config.budget,
       configEpochs: baseTraining.epochs,
       rowsAvailable: train.rowCount,
-      rowsSampled: train.rows.length,
+      rowsSampled: trainRows.length,
       sequenceTokens: trainTok.sequences.map((s) => s.tokens.length),
       microBatchSize: baseTraining.microBatchSize,
       gradAccumSteps: baseTraining.gradAccumSteps,

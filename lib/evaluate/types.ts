@@ -57,7 +57,7 @@ export interface TrainingBudgetUsed {
   /** sequences trained on: sampled rows left with targets after truncation */
   sequences: number
   /** what fixed the number of steps */
-  limitedBy: 'optimizerSteps' | 'trainTokens'
+  limitedBy: 'optimizerSteps' | 'trainTokens' | 'epochs'
   optimizerSteps: number
   /** passes over the sampled sequences that those steps amount to */
   epochs: number

@@ -4,7 +4,7 @@
  * the `resolve` endpoint so that its HTTP status reaches us intact (the library's WebBlob
  * turns a failed body request into a bare string, which loses what we retry on).
  */
-import { commit, createRepo, HUB_URL, listFiles, pathsInfo } from '@huggingface/hub'
+import { commit, createRepo, datasetInfo, HUB_URL, listFiles, modelInfo, pathsInfo } from '@huggingface/hub'
 
 import { HubAuthError, type HubErrorContext, HubNotFoundError, HubProtocolError } from './errors.js'
 import { errorFromStatus, toHubError } from './hf-errors.js'
@@ -134,6 +134,20 @@ export class HfHub implements Hub {
       throw toHubError(err, ctx, this.#secrets())
     }
     return files
+  }
+
+  async resolveRevision(repo: RepoRef, revision: string, signal?: AbortSignal): Promise<string> {
+    const ctx = { repo: repoLabel(repo), sha: revision }
+    let sha: unknown
+    try {
+      const params = { name: repo.name, revision, additionalFields: ['sha' as const], ...this.#call(ctx, signal) }
+      sha = (repo.type === 'dataset' ? await datasetInfo(params) : await modelInfo(params)).sha
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason
+      throw toHubError(err, ctx, this.#secrets())
+    }
+    if (!isCommitSha(sha)) throw new HubProtocolError('hub answered a revision without a 40-hex commit sha', ctx)
+    return sha.toLowerCase()
   }
 
   async openFile(repo: RepoRef, sha: string, path: string, signal: AbortSignal): Promise<RemoteBody> {

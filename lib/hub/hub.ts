@@ -5,6 +5,7 @@
  * hashing live above this interface (`HubCache`), so both get them identically.
  *
  * Every `sha` here is a full 40-hex commit sha; implementations refuse anything else.
+ * `resolveRevision` is the one way from a branch name or a short sha to one.
  */
 import type { RepoRef } from './repo-id.js'
 
@@ -43,6 +44,8 @@ export interface Hub {
   fileInfo(repo: RepoRef, sha: string, path: string, signal?: AbortSignal): Promise<RemoteFile>
   /** Lists every file of the repo at a commit, recursively. */
   listFiles(repo: RepoRef, sha: string, signal?: AbortSignal): Promise<RemoteFile[]>
+  /** The full sha a revision (a branch such as "main", or a commit sha, full or a prefix) names now; HubNotFoundError when none. */
+  resolveRevision(repo: RepoRef, revision: string, signal?: AbortSignal): Promise<string>
   /** Opens a file's content at a commit. Aborting `signal` ends the body. */
   openFile(repo: RepoRef, sha: string, path: string, signal: AbortSignal): Promise<RemoteBody>
 }

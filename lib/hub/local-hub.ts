@@ -13,7 +13,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import { writeFileAtomic } from './cache-entry.js'
@@ -143,6 +143,21 @@ export class LocalHub implements Hub {
     const dir = this.#repoDir(repo)
     await this.#assertRepo(dir, ctx)
     return this.#readCommit(dir, assertCommitSha(sha, ctx), ctx)
+  }
+
+  async resolveRevision(repo: RepoRef, revision: string): Promise<string> {
+    const ctx = { repo: repoLabel(repo), sha: revision }
+    const dir = this.#repoDir(repo)
+    await this.#assertRepo(dir, ctx)
+    if (revision === 'main') {
+      const head = await this.#head(dir)
+      if (head === null) throw new HubNotFoundError('the repo has no commit on main', ctx)
+      return head
+    }
+    const prefix = revision.toLowerCase()
+    const matches = /^[0-9a-f]{4,40}$/.test(prefix) ? (await readdir(join(dir, 'commits'))).map((f) => f.replace(/\.json$/, '')).filter((sha) => sha.startsWith(prefix)) : []
+    if (matches.length !== 1) throw new HubNotFoundError(matches.length === 0 ? 'no branch or commit of that name' : 'the short sha names several commits', ctx)
+    return matches[0]!
   }
 
   async fileInfo(repo: RepoRef, sha: string, path: string): Promise<RemoteFile> {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 
 import { type CompetitionConfig, parseCompetitionConfig } from '../config/index.js'
 import { InvalidArgumentError } from '../errors.js'
+import { canonicalJson } from '../util/canonical-json.js'
 import type { EvaluationJob, NormalizedJob } from './types.js'
 
 const ROUND_ID = /^[A-Za-z0-9._-]{1,128}$/
@@ -63,16 +64,6 @@ export function jobIdFor(roundId: string, job: Pick<EvaluationJob, 'hotkey' | 'u
   const fields = [roundId, job.hotkey, job.uid, job.repo, job.sha, job.path, job.configId, normalizeSeed(job.seed)]
   const h = createHash('sha256').update(JSON.stringify(fields)).digest('hex')
   return `ev-${h.slice(0, 40)}`
-}
-
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`
-  if (v !== null && typeof v === 'object')
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`
-  return JSON.stringify(v)
 }
 
 /** Names a competition config by its content, so a worker never scores a job under another config. */

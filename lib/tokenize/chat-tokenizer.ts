@@ -17,6 +17,7 @@ import type { DatasetRow } from '../dataset/types.js'
 import { alignMask } from './align.js'
 import { CHATML_TEMPLATE, ChatTemplate, rowMessages, type RenderedChat } from './chat-template.js'
 import { ChatTemplateError, TokenizerError } from './errors.js'
+import { STRIPPED_CHATML, tokenizeStrippedChatml } from './stripped-chatml.js'
 import { pickChatTemplate, readTokenizerFiles, specialTokens, type SpecialTokens, type TemplateSource, type TokenizerFiles } from './model-files.js'
 
 export interface ChatTokenizerOptions {
@@ -37,9 +38,14 @@ export interface TokenizedRow {
   truncated: boolean
 }
 
+/** How rows become text: the model's chat template, or the live FLock validator's stripped ChatML (stripped-chatml.ts). */
+export type ChatFormat = 'template' | typeof STRIPPED_CHATML
+
 export interface TokenizeOptions {
   /** keep at most this many tokens (the first ones); default: no limit */
   maxSeqLen?: number
+  /** default 'template' */
+  format?: ChatFormat
   signal?: AbortSignal
 }
 
@@ -119,6 +125,7 @@ export class ChatTokenizer {
     const maxSeqLen = options.maxSeqLen ?? Infinity
     if (maxSeqLen !== Infinity && (!Number.isInteger(maxSeqLen) || maxSeqLen < 2))
       throw new InvalidArgumentError(`maxSeqLen: expected an integer >= 2, got ${maxSeqLen}`)
+    if (options.format === STRIPPED_CHATML) return finishRow(tokenizeStrippedChatml((s) => this.encode(s), row, maxSeqLen))
     const { text, spans } = this.template.renderWithSpans(row)
     const ids = this.encode(text)
     const { mask } = alignMask((s) => this.encode(s), text, spans, ids, maxSeqLen)
@@ -155,6 +162,12 @@ export class ChatTokenizer {
     })
     return out
   }
+}
+
+function finishRow(r: { ids: number[]; mask: Uint8Array; fullLength: number }): TokenizedRow {
+  let numTargets = 0
+  for (let i = 1; i < r.ids.length; i++) numTargets += r.mask[i]!
+  return { tokens: Int32Array.from(r.ids), lossMask: r.mask, numTargets, truncated: r.fullLength > r.ids.length }
 }
 
 /** The chat tokenizer of a Hugging Face model folder. */

@@ -1,5 +1,6 @@
 export { ChatTokenizer, loadChatTokenizer } from './chat-tokenizer.js'
-export type { ChatTokenizerOptions, TokenizedRow, TokenizeOptions, TokenizedRows, SpecialTokenIds } from './chat-tokenizer.js'
+export type { ChatFormat, ChatTokenizerOptions, TokenizedRow, TokenizeOptions, TokenizedRows, SpecialTokenIds } from './chat-tokenizer.js'
+export { pythonStrip, strippedChatmlPieces, STRIPPED_CHATML } from './stripped-chatml.js'
 export { CHATML_TEMPLATE, ChatTemplate } from './chat-template.js'
 export type { RenderedChat, TemplateMessage } from './chat-template.js'
 export { TokenizerError, ChatTemplateError } from './errors.js'

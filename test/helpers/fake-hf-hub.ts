@@ -9,6 +9,7 @@
  *   POST /api/{type}s/{ns}/{name}/commit/{rev}            ndjson commit
  *   POST /api/{type}s/{ns}/{name}/paths-info/{rev}        file info
  *   GET  /api/{type}s/{ns}/{name}/tree/{rev}?recursive=   listing, paginated with Link
+ *   GET  /api/{type}s/{ns}/{name}/revision/{rev}          repo info at a revision (its sha)
  *   GET  /{datasets/}{ns}/{name}/resolve/{rev}/{path}     file body; LFS files redirect to /_cdn/{oid}
  *
  * Faults are queued per route and consumed in order; every request is recorded.
@@ -21,7 +22,7 @@ import { entryFor, sha256Hex, type StoredFile, type TreeEntry } from './fake-hf-
 
 export { gitBlobOid, sha256Hex, type TreeEntry } from './fake-hf-entries.js'
 
-export type Route = 'create' | 'preupload' | 'lfs-batch' | 'lfs-upload' | 'commit' | 'paths-info' | 'tree' | 'resolve' | 'cdn'
+export type Route = 'create' | 'preupload' | 'lfs-batch' | 'lfs-upload' | 'commit' | 'paths-info' | 'tree' | 'revision' | 'resolve' | 'cdn'
 
 export type Fault =
   | { kind: 'status'; status: number; body?: string }
@@ -147,6 +148,7 @@ export class FakeHfHub {
       ['commit', 'POST', /^\/api\/(models|datasets)\/([^/]+\/[^/]+)\/commit\/([^/]+)$/],
       ['paths-info', 'POST', /^\/api\/(models|datasets)\/([^/]+\/[^/]+)\/paths-info\/([^/]+)$/],
       ['tree', 'GET', /^\/api\/(models|datasets)\/([^/]+\/[^/]+)\/tree\/([^/]+)$/],
+      ['revision', 'GET', /^\/api\/(models|datasets)\/([^/]+\/[^/]+)\/revision\/([^/]+)$/],
       ['lfs-batch', 'POST', /^\/(datasets\/)?([^/]+\/[^/]+)\.git\/info\/lfs\/objects\/batch$/],
       ['lfs-upload', 'PUT', /^\/_lfs\/([0-9a-f]{64})$/],
       ['cdn', 'GET', /^\/_cdn\/([0-9a-f]{64})$/],
@@ -208,6 +210,8 @@ export class FakeHfHub {
         return this.#onPathsInfo(req, res, match)
       case 'tree':
         return this.#onTree(req, res, match, url)
+      case 'revision':
+        return this.#onRevision(req, res, match)
       case 'resolve':
         return this.#onResolve(req, res, match, fault)
       case 'cdn':
@@ -302,6 +306,13 @@ export class FakeHfHub {
     })
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(JSON.stringify(out))
+  }
+
+  #onRevision(req: IncomingMessage, res: ServerResponse, m: RegExpMatchArray): void {
+    const found = this.#lookup(req, res, m[1], m[2] as string, decodeURIComponent(m[3] as string))
+    if (!found?.tree) return
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ _id: `id-${found.repo.name}`, id: found.repo.name, private: false, downloads: 0, likes: 0, gated: false, lastModified: '2026-01-01T00:00:00.000Z', sha: found.sha }))
   }
 
   #onTree(req: IncomingMessage, res: ServerResponse, m: RegExpMatchArray, url: URL): void {

@@ -116,7 +116,7 @@ t.test('a download aborted while its body opens rejects; the body stream never e
   // the caller aborts as the body is being opened: the stream is born aborted
   const aborting: Hub = {
     kind: 'local', ensureRepo: (r) => hub.ensureRepo(r), commitFiles: (r, f, m) => hub.commitFiles(r, f, m),
-    fileInfo: (r, s, p) => hub.fileInfo(r, s, p), listFiles: (r, s) => hub.listFiles(r, s),
+    fileInfo: (r, s, p) => hub.fileInfo(r, s, p), listFiles: (r, s) => hub.listFiles(r, s), resolveRevision: (r, v) => hub.resolveRevision(r, v),
     openFile(r, s, p, signal) {
       caller.abort()
       return hub.openFile(r, s, p, signal)

@@ -24,6 +24,7 @@ class FlakyHub implements Hub {
   ensureRepo: Hub['ensureRepo'] = (...a) => this.inner.ensureRepo(...a)
   commitFiles: Hub['commitFiles'] = (...a) => this.inner.commitFiles(...a)
   listFiles: Hub['listFiles'] = (...a) => this.inner.listFiles(...a)
+  resolveRevision: Hub['resolveRevision'] = (...a) => this.inner.resolveRevision(...a)
   openFile: Hub['openFile'] = (...a) => this.inner.openFile(...a)
   async fileInfo(repo: RepoRef, sha: string, path: string, signal?: AbortSignal) {
     const n = (this.calls.get(repo.name) ?? 0) + 1

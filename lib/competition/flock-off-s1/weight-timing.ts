@@ -1,0 +1,16 @@
+/**
+ * When a flock-off-s1 validator sends its weights: once per tempo, as soon as the next
+ * epoch step is at most WEIGHTS_BLOCK_THRESHOLD blocks away. The epoch it is sent for is
+ * named by the block of that step, so a restart in the same stretch sends nothing twice.
+ */
+import type { EpochInfo } from '../../chain/index.js'
+import { WEIGHTS_BLOCK_THRESHOLD } from './constants.js'
+
+/** The block of the subnet's next epoch step. */
+export const nextEpochBlock = (e: Pick<EpochInfo, 'block' | 'blocksUntilNextEpoch'>): number => e.block + e.blocksUntilNextEpoch
+
+export function weightsDue(e: Pick<EpochInfo, 'block' | 'blocksUntilNextEpoch'>, lastSentFor: number | null, threshold = WEIGHTS_BLOCK_THRESHOLD): boolean {
+  if (!Number.isFinite(e.blocksUntilNextEpoch)) return false
+  if (lastSentFor === nextEpochBlock(e)) return false
+  return e.blocksUntilNextEpoch <= threshold
+}
