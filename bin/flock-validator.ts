@@ -7,7 +7,7 @@ import { withQueueFlags } from '../lib/cli/queue-flags.js'
 import { createLogger } from '../lib/cli/logger.js'
 import { withUsage } from '../lib/cli/usage.js'
 import { stopOnSignals } from '../lib/cli/signals.js'
-import { runDemo } from '../lib/demo/run.js'
+import { runCompetitionDemo } from '../lib/demo/run.js'
 import { parseDevices } from '../lib/queue/resources.js'
 import { runWorkerFromArgs } from '../lib/queue/worker-main.js'
 import { cliReporter, runValidatorCli } from '../lib/validator/main.js'
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     .option('eval_timeout', { type: 'number', describe: 'seconds one evaluation may take (default 1800)' })
     .option('burn_uid', { type: 'number', default: 0, describe: 'uid that gets the weight when no miner is eligible (the subnet owner)' })
     .option('threads', { type: 'number', describe: 'CPU threads for training (default: all cores)' })
+    .option('utc_now', { type: 'string', describe: 'with --local: start the competition clock at this UTC time (ISO 8601), e.g. to try the flock-off-s1 windows' })
     .check((a) => {
       if (a.demo && !a.local) throw new Error('--demo runs on the local subnet: add --local')
       if (a.demo && (a.redis?.url !== undefined || a.devices !== undefined)) throw new Error('--demo evaluates in this process on the cpu: drop --redis.url and --devices')
@@ -38,6 +39,9 @@ async function main(): Promise<void> {
       if (!(Number.isInteger(a.burn_uid) && a.burn_uid >= 0 && a.burn_uid <= 65535)) throw new Error(`--burn_uid must be a uid in [0, 65535], got ${a.burn_uid}`)
       if (a.threads !== undefined && !(Number.isInteger(a.threads) && a.threads >= 0)) throw new Error(`--threads must be a non-negative integer, got ${a.threads}`)
       if (a.devices !== undefined) parseDevices(a.devices) // names the flag when malformed
+      if (a.utc_now !== undefined && !a.local) throw new Error('--utc_now sets the clock of local runs only: add --local')
+      if (a.utc_now !== undefined && !(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z$/.test(a.utc_now) && Number.isFinite(Date.parse(a.utc_now))))
+        throw new Error(`--utc_now must be a UTC time like 2026-03-02T12:10:00Z, got ${JSON.stringify(a.utc_now)}`)
       return true
     })
     .help()
@@ -49,7 +53,8 @@ async function main(): Promise<void> {
   const stop = stopOnSignals(logger)
   try {
     if (args.demo) {
-      await runDemo({
+      await runCompetitionDemo({
+        ...(args.config ? { config: args.config } : {}),
         netuid: args.netuid, logger, signal: stop.signal, out: args.json ? null : process.stdout, ...(args.json ? { jsonOut: process.stdout } : {}), reporter: cliReporter(args.json, { table: false }),
         ...(args['state-dir'] ? { stateDir: args['state-dir'] } : {}), ...(args.threads !== undefined ? { numThreads: args.threads } : {}),
       })
@@ -61,6 +66,7 @@ async function main(): Promise<void> {
         ...(args.blocks_per_epoch !== undefined ? { blocksPerEpoch: args.blocks_per_epoch } : {}),
         ...(args.eval_timeout !== undefined ? { evalTimeoutSeconds: args.eval_timeout } : {}),
         ...(args.threads !== undefined ? { numThreads: args.threads } : {}),
+        ...(args.utc_now !== undefined ? { utcNow: new Date(args.utc_now) } : {}),
         ...(args.devices !== undefined ? { devices: parseDevices(args.devices) } : {}),
         ...(args.redis?.url !== undefined ? { redisUrl: args.redis.url } : {}),
         ...(args.metrics?.port !== undefined ? { metricsPort: args.metrics.port, metricsHost: args.metrics.host ?? '127.0.0.1' } : {}),

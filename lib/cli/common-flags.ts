@@ -25,7 +25,7 @@ export function withCommonFlags<T>(y: Argv<T>): Argv<T & CommonArgs> {
     .option('netuid', { type: 'number', default: 96, describe: 'subnet id' })
     .option('logging.debug', { type: 'boolean', default: false, describe: 'debug logs' })
     .option('logging.trace', { type: 'boolean', default: false, describe: 'trace logs (very verbose)' })
-    .option('config', { type: 'string', describe: 'competition config JSON (default: the embedded one)' })
+    .option('config', { type: 'string', describe: 'the competition: an embedded one by name (flock-off-s1: the live SN96 rules) or a config JSON file (default: the embedded default)' })
     .option('json', { type: 'boolean', default: false, describe: 'machine-readable JSON lines on stdout' })
     .option('local', { type: 'boolean', default: false, describe: 'embedded local chain, local-folder hub and a tiny model' })
     .option('state-dir', { type: 'string', describe: 'where persistent state lives (default ~/.flock/<program>)' })

@@ -2,31 +2,44 @@
  * Which competition a program scores under, resolved one way for flock-validator, its
  * workers and flock-miner, so a miner's preview uses what validators use:
  *
- *   config:    --config FILE, else (--local) <state-dir>/local/config.json, else the embedded default
- *   model:     a local folder flag, else (--local) <state-dir>/local/model, else the config's base model from the hub
- *   eval set:  a local file flag, else (--local) <state-dir>/local/eval.jsonl, else the config's eval set from the hub
+ *   competition: --config NAME (an embedded competition: flock-off-s1), else --config FILE
+ *                (default rules), else (--local) <state-dir>/local/config.json, else the embedded default
+ *   model:       a local folder flag, else (--local) <state-dir>/local/model, else the config's base model from the hub
+ *   eval set:    a local file flag, else the competition's: under the default rules (--local)
+ *                <state-dir>/local/eval.jsonl or the config's pinned eval set; under flock-off-s1
+ *                the head of its eval repo's main branch on the hub (the local hub with --local)
  *
  * (the --local files are written when the local network is first opened: lib/local).
  */
-import { type CompetitionConfig, defaultCompetitionConfig, loadCompetitionConfig } from '../config/index.js'
+import { resolve } from 'node:path'
+
+import { defaultRules, embeddedCompetition, type Competition } from '../competition/index.js'
+import { defaultCompetitionConfig, loadCompetitionConfig } from '../config/index.js'
 import { type CompetitionFiles, type HubCache, resolveCompetitionFiles } from '../hub/index.js'
 import type { LocalNetworkPaths } from '../local/index.js'
 
 export interface CompetitionChoice {
-  /** --config */
+  /** --config: an embedded competition's name or a file path */
   config?: string
+  /** the folder a relative --config path is read from (default: the process's) */
+  cwd?: string
   /** the --local network's files, or null */
   local: LocalNetworkPaths | null
 }
 
-export async function loadCompetition(c: CompetitionChoice): Promise<{ config: CompetitionConfig; source: string }> {
-  if (c.config !== undefined) return { config: await loadCompetitionConfig(c.config), source: c.config }
-  if (c.local) return { config: await loadCompetitionConfig(c.local.config), source: c.local.config }
-  return { config: defaultCompetitionConfig, source: 'the embedded default' }
+export async function loadCompetition(c: CompetitionChoice): Promise<Competition> {
+  if (c.config !== undefined) {
+    const embedded = embeddedCompetition(c.config)
+    if (embedded) return embedded
+    const path = resolve(c.cwd ?? process.cwd(), c.config)
+    return { config: await loadCompetitionConfig(path), rules: defaultRules, source: path }
+  }
+  if (c.local) return { config: await loadCompetitionConfig(c.local.config), rules: defaultRules, source: c.local.config }
+  return { config: defaultCompetitionConfig, rules: defaultRules, source: 'the embedded default' }
 }
 
 export interface FilesChoice {
-  config: CompetitionConfig
+  competition: Pick<Competition, 'config' | 'rules'>
   local: LocalNetworkPaths | null
   /** a local model folder instead of the competition's */
   modelDir?: string
@@ -37,11 +50,13 @@ export interface FilesChoice {
   signal?: AbortSignal
 }
 
-export function competitionFiles(c: FilesChoice): Promise<CompetitionFiles> {
+export async function competitionFiles(c: FilesChoice): Promise<CompetitionFiles> {
+  const { config, rules } = c.competition
   const modelDir = c.modelDir ?? c.local?.model
-  const evalPath = c.evalPath ?? c.local?.evalSet
+  const evalPath = c.evalPath ?? (c.local && rules.evalSetPinned ? c.local.evalSet : undefined)
+  const evalSet = evalPath === undefined && c.cache ? await rules.evalSet(config, c.cache, c.signal) : config.evalSet
   return resolveCompetitionFiles({
-    baseModel: c.config.baseModel, evalSet: c.config.evalSet, competition: c.config.name,
+    baseModel: config.baseModel, evalSet, competition: config.name,
     ...(modelDir !== undefined ? { modelDir } : {}), ...(evalPath !== undefined ? { evalPath } : {}),
     ...(c.cache ? { cache: c.cache } : {}), ...(c.signal ? { signal: c.signal } : {}),
   })

@@ -114,7 +114,7 @@ export const benchmarkCurveSchema = z
 /** Scoring is plain data here; lib/scoring interprets it (see shared/reference/scoring.md). */
 export const scoringSchema = z
   .strictObject({
-    scheme: z.enum(['winrate', 'benchmark', 'winner-take-all']),
+    scheme: z.enum(['winrate', 'benchmark', 'winner-take-all', 'winner-take-all-rank']),
     /** advantage of the earlier commitment, decaying linearly with its age */
     epsilonStart: unitInterval,
     epsilonEnd: unitInterval,
@@ -123,7 +123,10 @@ export const scoringSchema = z
     temperature: z.number().positive(),
     /** W <- alpha * w + (1 - alpha) * W across steps */
     smoothingAlpha: z.number().gt(0).max(1),
-    /** winner-take-all: the earliest commitment among this best fraction by loss */
+    /**
+     * winner-take-all: the earliest commitment among those within this fraction of the best loss;
+     * winner-take-all-rank: among the max(floor(hotkeys × this), 1) lowest losses
+     */
     winnerTakeAllFraction: z.number().gt(0).max(1),
     /** required when scheme is "benchmark" */
     benchmark: benchmarkCurveSchema.nullable(),

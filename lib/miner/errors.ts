@@ -8,6 +8,7 @@ export type MinerErrorCode =
   | 'E_NO_EVAL_SET' // preview has no eval set: none in the config and no --eval_path
   | 'E_COMMIT_FAILED' // the upload worked, the chain commitment did not
   | 'E_COMMITMENT_MISMATCH' // the chain does not hold what was just committed
+  | 'E_NOT_ELIGIBLE' // the competition would not let this dataset compete (flock-off-s1: rows outside the eval set)
 
 export class MinerError extends FlockError {
   declare readonly code: MinerErrorCode

@@ -65,11 +65,13 @@ function space(r: SubmitResult): string {
   return `${s.used} of ${s.max} bytes used this epoch${s.deposit === null ? '' : `; deposit held ${s.deposit} rao`}`
 }
 
-export function formatSubmit(r: SubmitResult): string {
+/** `notes`: what the competition says of the submission (e.g. which window records it). */
+export function formatSubmit(r: SubmitResult, notes: readonly string[] = []): string {
+  const noted: Array<[string, string]> = notes.map((n) => ['note', n])
   if (r.status === 'unchanged') {
     return (
       `Nothing to do: hotkey ${r.hotkey} already committed this dataset (content hash ${r.contentHash}) in block ${r.block}.\n` +
-      table([['commitment', r.commitment], ['commitment space', space(r)]])
+      table([['commitment', r.commitment], ['commitment space', space(r)], ...noted])
     )
   }
   return (
@@ -84,6 +86,7 @@ export function formatSubmit(r: SubmitResult): string {
       ['block', `${r.block} (${r.blockHash})`],
       ['cost', `${r.charged} bytes of this epoch's commitment space`],
       ['commitment space', space(r)],
+      ...noted,
     ])
   )
 }

@@ -1,16 +1,20 @@
 /**
  * Publishing a dataset: validate it, upload it to the miner's Hugging Face dataset repo,
- * then commit `repo:sha:proof` on chain with the hotkey (the proof: lib/chain/commitment.ts).
- * Nothing is uploaded or committed when the hotkey's commitment already proves this content
- * (even reordered or reformatted): committing again would only move the commitment to a
- * later block, and the earlier commitment wins ties.
+ * then commit it on chain with the hotkey, in the competition's commitment form (the
+ * default `repo:sha:proof`, lib/chain/commitment.ts; flock-off-s1's
+ * `namespace:competition_id:commit`, lib/competition). Nothing is uploaded or committed when
+ * the hotkey's commitment already commits this content (even reordered or reformatted):
+ * committing again would only move the commitment to a later block, and the earlier
+ * commitment wins ties.
  */
 import { type BaseLogger, pino } from 'pino'
 
-import { type Chain, type CommitmentSpace, commitmentOfContent, commitmentSpaceCharge, formatCommitment } from '../chain/index.js'
+import { type Chain, type CommitmentSpace, commitmentSpaceCharge } from '../chain/index.js'
+import { defaultRules, type CommitmentRules } from '../competition/index.js'
 import type { CompetitionConfig } from '../config/index.js'
 import { DatasetError } from '../dataset/index.js'
-import { datasetRepo, type Hub, publishDataset } from '../hub/index.js'
+import { datasetRepo, type Hub, HubCache, publishDataset } from '../hub/index.js'
+import { committedContentHash } from './committed-content.js'
 import { type CheckedDataset, readAndCheckDataset } from './dataset-file.js'
 import { MinerError } from './errors.js'
 
@@ -28,6 +32,12 @@ export interface SubmitOptions {
   chain: Chain
   netuid: number
   config: Pick<CompetitionConfig, 'dataset'>
+  /** how the competition writes and reads commitments; default: the default rules' */
+  commitment?: CommitmentRules
+  /** reads committed datasets back when the commitment carries no proof of its content; default: the Hugging Face cache */
+  cache?: HubCache
+  /** the time of the submission (default: now): flock-off-s1 names the competition it is for */
+  at?: Date
   /** visibility if the repo has to be created (validators must be able to read it) */
   private?: boolean
   logger?: BaseLogger
@@ -81,14 +91,18 @@ export async function submitDataset(options: SubmitOptions): Promise<SubmitResul
   if (uid === undefined)
     throw new MinerError('E_NOT_REGISTERED', `hotkey ${hotkey} is not registered on subnet ${netuid}; register it first (btcli subnets register --netuid ${netuid})`)
 
+  const codec = options.commitment ?? defaultRules.commitment
+  const at = options.at ?? new Date()
+  const cache = options.cache ?? new HubCache({ hub: options.hub, logger: log })
   const current = await chain.commitmentOf(netuid)
-  if (current && commitmentOfContent(current.text, contentHash, hotkey)) {
+  const contentHashOf = (c: Parameters<typeof committedContentHash>[1]) => committedContentHash(cache, c, options.config, options.signal)
+  if (current && (await codec.committedContent(current.text, contentHash, hotkey, contentHashOf))) {
     log.info({ hotkey, block: current.block, commitment: current.text }, 'this dataset is already committed by this hotkey; nothing to do')
     return { status: 'unchanged', ...common, uid, commitment: current.text!, block: current.block, space: await chain.commitmentSpace(netuid) }
   }
 
   // The commitment's length does not depend on the sha, so its charge is known before uploading.
-  const charge = commitmentSpaceCharge(formatCommitment(options.repoId, '0'.repeat(40), contentHash, hotkey))
+  const charge = commitmentSpaceCharge(codec.format({ repo: options.repoId, sha: '0'.repeat(40), contentHash, hotkey, at }))
   const before = await chain.commitmentSpace(netuid)
   if (before.used + charge > before.max) {
     const { blocksUntilNextEpoch } = await chain.epoch(netuid)
@@ -105,7 +119,7 @@ export async function submitDataset(options: SubmitOptions): Promise<SubmitResul
     logger: log,
     ...signal,
   })
-  const commitment = formatCommitment(options.repoId, published.sha, contentHash, hotkey)
+  const commitment = codec.format({ repo: options.repoId, sha: published.sha, contentHash, hotkey, at })
   log.info({ repo: options.repoId, sha: published.sha, netuid }, 'dataset uploaded; committing on chain')
   const receipt = await chain.publishCommitment(netuid, commitment).catch((err: unknown) => {
     throw new MinerError('E_COMMIT_FAILED',

@@ -66,7 +66,11 @@ export async function runWorker(args: WorkerArgs & Pick<CommonArgs, 'config' | '
   const log = createLogger({ name: 'flock-worker', level: logLevel(args) })
   const metrics = new FlockMetrics()
   let server: MetricsServer | undefined
-  const { config } = await loadCompetition({ ...(args.config ? { config: args.config } : {}), local: null })
+  const { config, rules } = await loadCompetition({ ...(args.config ? { config: args.config } : {}), local: null })
+  if (!rules.evalSetPinned) {
+    log.error({ config: rules.name }, `${rules.name} evaluates in the validator process (its eval set changes every day): queue workers cannot serve it`)
+    return 2
+  }
   const cacheDir = args.hub?.['cache-dir']
   const hubCache = new HubCache({ hub: makeHub(args), ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}), logger: log })
   const stopSignal = new AbortController()

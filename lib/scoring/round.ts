@@ -20,6 +20,8 @@ export interface ScoreRoundInput {
   previous: ReadonlyMap<number, number>
   /** Gets all the step's weight when no miner is eligible: the subnet owner's uid. */
   burnUid: number
+  /** The subnet's hotkeys (every uid): winner-take-all-rank counts its cut from it. Default: the submissions. */
+  hotkeys?: number
 }
 
 export interface RankingRow {
@@ -51,7 +53,7 @@ export interface ScoreRoundResult {
 export function scoreRound(input: ScoreRoundInput): ScoreRoundResult {
   const verdicts = checkEligibility(input.submissions)
   const eligible = verdicts.filter((v): v is EligibleVerdict => v.eligible)
-  const step = stepWeights(eligible, input.scoring, input.block)
+  const step = stepWeights(eligible, input.scoring, input.block, input.hotkeys ?? input.submissions.length)
   const burned = step.weights.size === 0
   const stepW: UidWeights = burned ? new Map([[input.burnUid, 1]]) : step.weights
   const weights = smoothWeights(input.previous, stepW, input.scoring.smoothingAlpha)

@@ -8,6 +8,7 @@ import { benchmarkScore } from './benchmark.js'
 import { softmax } from './softmax.js'
 import type { EligibleVerdict, UidWeights } from './types.js'
 import { winnerTakeAll } from './winner-take-all.js'
+import { winnerTakeAllRank } from './winner-take-all-rank.js'
 import { winRates } from './winrate.js'
 
 export interface StepWeights {
@@ -18,7 +19,8 @@ export interface StepWeights {
   winRates: Map<number, number> | null
 }
 
-export function stepWeights(eligible: readonly EligibleVerdict[], scoring: ScoringSettings, block: number): StepWeights {
+/** `hotkeys`: the subnet's size (every uid), which winner-take-all-rank's cut counts from. */
+export function stepWeights(eligible: readonly EligibleVerdict[], scoring: ScoringSettings, block: number, hotkeys: number): StepWeights {
   const contenders = [...eligible].sort((a, b) => a.uid - b.uid).map((e) => ({ uid: e.uid, loss: e.loss, commitBlock: e.commitBlock }))
   const weights: UidWeights = new Map()
   if (contenders.length === 0) return { weights, scores: new Map(), winRates: null }
@@ -41,6 +43,11 @@ export function stepWeights(eligible: readonly EligibleVerdict[], scoring: Scori
       const winner = winnerTakeAll(contenders, scoring.winnerTakeAllFraction)!
       weights.set(winner, 1)
       return { weights, scores: new Map(contenders.map((c) => [c.uid, c.uid === winner ? 1 : 0])), winRates: null }
+    }
+    case 'winner-take-all-rank': {
+      const { winner } = winnerTakeAllRank(contenders, hotkeys, scoring.winnerTakeAllFraction)!
+      weights.set(winner.uid, 1)
+      return { weights, scores: new Map(contenders.map((c) => [c.uid, c.uid === winner.uid ? 1 : 0])), winRates: null }
     }
   }
 }

@@ -14,9 +14,12 @@ export type IneligibleCode =
   | 'invalid-dataset'
   | 'training-failed'
   | 'timeout'
+  | 'invalid-revision' // flock-off-s1: the committed revision is not (a ≥7-character prefix of) the sha it resolves to
+  | 'not-in-eval-set' // flock-off-s1: a row of the selection is not a row of the eval set, or repeats one
 
 export const INELIGIBLE_CODES: readonly IneligibleCode[] = [
   'invalid-commitment', 'stale-commitment', 'copied-commitment', 'duplicate', 'download-failed', 'invalid-dataset', 'training-failed', 'timeout',
+  'invalid-revision', 'not-in-eval-set',
 ]
 
 export interface Submission {

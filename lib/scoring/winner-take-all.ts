@@ -1,5 +1,6 @@
 /**
- * Winner-take-all: among the miners whose loss is within `fraction` of the best loss
+ * Winner-take-all (the live subnet's rule before its rank cut, FLock-subnet validator_utils.py
+ * select_winner with LOSS_THRESHOLD_PCT; winner-take-all-rank.ts is today's): among the miners whose loss is within `fraction` of the best loss
  * (loss ≤ best·(1 + fraction)), the earliest commitment takes all the weight; ties on
  * block go to the lower uid. An improvement smaller than the fraction does not unseat
  * an earlier miner, so copying and nudging a dataset does not pay.

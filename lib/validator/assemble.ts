@@ -55,13 +55,13 @@ export interface AssembledValidator {
   close(): Promise<void>
 }
 
-interface Evaluation {
+export interface Evaluation {
   parts: Pick<ValidatorOptions, 'evaluator' | 'evalSet'>
   close(): Promise<void>
 }
 
 /** Runs every step, each even when an earlier one failed; rethrows the first failure. */
-async function closeAll(steps: Array<() => unknown>): Promise<void> {
+export async function closeAll(steps: Array<() => unknown>): Promise<void> {
   let first: unknown
   for (const step of steps) {
     try {
@@ -73,7 +73,8 @@ async function closeAll(steps: Array<() => unknown>): Promise<void> {
   if (first !== undefined) throw first
 }
 
-async function setUpEvaluation(o: AssembleOptions, cache: HubCache, modelDir: string, evalPath: string): Promise<Evaluation> {
+/** The Evaluator for one eval set: in process (the base model loaded once per device) or a BullMQ queue. */
+export async function setUpEvaluation(o: Omit<AssembleOptions, 'resolveFiles' | 'stateDir' | 'cacheDir' | 'hub' | 'chain' | 'netuid'>, cache: HubCache, modelDir: string, evalPath: string): Promise<Evaluation> {
   const devices = o.devices ?? ['cpu']
   const timeouts = o.evalTimeoutMs !== undefined ? { evalTimeoutMs: o.evalTimeoutMs } : {}
   const common = { logger: o.logger, ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.maxAttempts !== undefined ? { attempts: o.maxAttempts } : {}) }

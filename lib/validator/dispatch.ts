@@ -23,6 +23,7 @@ import {
   type EvaluatorDeps,
   type MinerRun,
   type OriginalOf,
+  type PrecheckOutcome,
 } from './miner-run.js'
 import type { QueueItem } from './queue.js'
 import type { Reporter } from './reporter.js'
@@ -60,7 +61,8 @@ export interface InFlight {
 
 const PRECHECKS_AT_ONCE = 4
 
-interface Ready {
+/** A miner that passed its pre-checks, with the job that evaluates it. */
+export interface ReadyJob {
   run: MinerRun
   contentHash: string
   precheckSeconds: number
@@ -71,31 +73,51 @@ function sameOrder(a: QueueItem, b: QueueItem): number {
   return a.candidate.commitBlock - b.candidate.commitBlock || a.candidate.uid - b.candidate.uid
 }
 
-export async function dispatchRound(i: DispatchInput): Promise<{ evaluated: MinerResult[]; deferred: number }> {
-  const { deps, target, signal, reporter, inFlight } = i
-  inFlight.stopping = false // a new round after a stop (the same Validator, run again)
-  const evaluated: MinerResult[] = []
-  const decided = (r: MinerResult) => {
-    evaluated.push(r)
-    reporter.minerResult(r)
+/** One round through the evaluator: what was decided (in order), and how to stop it cleanly. */
+export class RoundRun {
+  readonly evaluated: MinerResult[] = []
+  constructor(readonly i: Omit<DispatchInput, 'queue' | 'original'>) {
+    i.inFlight.stopping = false // a new round after a stop (the same Validator, run again)
   }
-  const stop = async (): Promise<never> => {
+
+  /** The validator's stop, or the epoch's end: both stop pre-checks and waiting. */
+  get wait(): AbortSignal {
+    return this.i.deadline ? AbortSignal.any([this.i.signal, this.i.deadline]) : this.i.signal
+  }
+
+  decided(r: MinerResult): void {
+    this.evaluated.push(r)
+    this.i.reporter.minerResult(r)
+  }
+
+  async stop(): Promise<never> {
+    const { deps, inFlight } = this.i
     inFlight.stopping = true
     await abandon(deps, [...inFlight.keys].map(trainingKey))
     inFlight.keys.clear()
     throw new StopRequested()
   }
-  // the validator's stop, or the epoch's end: both stop pre-checks and waiting
-  const wait = i.deadline ? AbortSignal.any([signal, i.deadline]) : signal
+}
 
-  // pre-checks, a few at a time, in queue order
-  const ready: Ready[] = []
+/**
+ * Runs `precheck` over the queue, a few at a time, in queue order: miners it decides are
+ * recorded, the rest come back ready with their jobs (seeded by their commitment's block
+ * hash). `deferred`: those the deadline left unchecked (queued again next round).
+ */
+export async function precheckQueue(
+  round: RoundRun,
+  queue: readonly QueueItem[],
+  precheck: (run: MinerRun, signal: AbortSignal) => Promise<PrecheckOutcome>,
+): Promise<{ ready: ReadyJob[]; deferred: number }> {
+  const { deps, target, signal, inFlight } = round.i
+  const wait = round.wait
+  const ready: ReadyJob[] = []
   let next = 0
   let cutShort = 0
   let failure: unknown
   const prechecker = async () => {
-    while (next < i.queue.length && !wait.aborted && failure === undefined) {
-      const item = i.queue[next++]!
+    while (next < queue.length && !wait.aborted && failure === undefined) {
+      const item = queue[next++]!
       try {
         const run = startMinerRun(deps, item)
         // Trainings are counted under their own key (pre-checks here record no start); every one
@@ -103,25 +125,25 @@ export async function dispatchRound(i: DispatchInput): Promise<{ evaluated: Mine
         // a clean stop is a crash. One still under way here (from an earlier round) is none.
         const gaveUp = target.inProcess && !inFlight.keys.has(run.key) ? crashedTooOften(deps, run) : null
         if (gaveUp) {
-          decided(await gaveUp)
+          round.decided(await gaveUp)
           continue
         }
         const started = performance.now()
-        const pre = await precheckMiner(deps, run, { original: i.original, signal: wait })
+        const pre = await precheck(run, wait)
         if (pre.kind === 'aborted') {
           cutShort++ // nothing recorded: queued again next round
           continue
         }
         if (pre.kind === 'decided') {
-          decided(pre.result)
+          round.decided(pre.result)
           continue
         }
         const c = item.candidate
-        const commitBlockHash = await i.blockHash(c.commitBlock)
+        const commitBlockHash = await round.i.blockHash(c.commitBlock)
         ready.push({
           run, contentHash: pre.contentHash, precheckSeconds: (performance.now() - started) / 1000,
           job: {
-            hotkey: c.hotkey, uid: c.uid, repo: run.commitment.repo, sha: run.commitment.revision, path: pre.file.path,
+            hotkey: c.hotkey, uid: c.uid, repo: run.commitment.repo, sha: pre.file.sha, path: pre.file.path,
             configId: target.configId, seed: evaluationSeed(commitBlockHash),
           },
         })
@@ -131,80 +153,91 @@ export async function dispatchRound(i: DispatchInput): Promise<{ evaluated: Mine
     }
   }
   await Promise.all(Array.from({ length: PRECHECKS_AT_ONCE }, prechecker))
-  if (signal.aborted) return stop()
+  if (signal.aborted) return round.stop()
   if (failure !== undefined) throw failure
-  let deferred = cutShort + i.queue.length - Math.min(next, i.queue.length)
+  return { ready, deferred: cutShort + queue.length - Math.min(next, queue.length) }
+}
+
+/** The default rules' round: pre-checks (proof, copies of scored content), then the evaluator. */
+export async function dispatchRound(i: DispatchInput): Promise<{ evaluated: MinerResult[]; deferred: number }> {
+  const round = new RoundRun(i)
+  const pre = await precheckQueue(round, i.queue, (run, signal) => precheckMiner(i.deps, run, { original: i.original, signal }))
+  let deferred = pre.deferred
 
   // Two queued commitments with the same content: the earlier is evaluated, the later waits
   // for its result (a duplicate of it, or evaluated on its own next round if it is not scored).
-  const byContent = new Map<string, Ready>()
-  const copies: Ready[] = []
-  for (const r of [...ready].sort((a, b) => sameOrder(a.run.item, b.run.item))) {
+  const byContent = new Map<string, ReadyJob>()
+  const copies: ReadyJob[] = []
+  for (const r of [...pre.ready].sort((a, b) => sameOrder(a.run.item, b.run.item))) {
     if (byContent.has(r.contentHash)) copies.push(r)
     else byContent.set(r.contentHash, r)
   }
-  const jobs = [...byContent.values()]
-  const decideCopies = async () => {
-    for (const r of copies) {
-      const original = i.original(r.contentHash, r.run.item.candidate)
-      if (original) decided(await recordDuplicate(r.run, original))
-      else deferred++
-    }
+  deferred += await runJobs(round, [...byContent.values()])
+  for (const r of copies) {
+    const original = i.original(r.contentHash, r.run.item.candidate)
+    if (original) round.decided(await recordDuplicate(r.run, original))
+    else deferred++
   }
-
-  const byJobId = new Map<string, Ready>()
-  for (const r of jobs) byJobId.set(jobIdFor(i.roundId, r.job), r)
-  const waiting = new Set(byJobId.keys())
-  if (jobs.length > 0) {
-    deps.logger.info({ roundId: i.roundId, jobs: jobs.length }, 'evaluations handed to the evaluator')
-    try {
-      const results = target.evaluator.runRound(
-        { id: i.roundId, jobs: jobs.map((r) => r.job) },
-        {
-          signal: wait,
-          cancel: signal,
-          onAttemptStart: async (jobId) => {
-            const r = byJobId.get(jobId)
-            if (!r) return
-            if (inFlight.stopping) throw new CancelledError('E_CANCELLED', 'the validator is stopping')
-            if (inFlight.keys.has(r.run.key)) return // a retry: one start per evaluation
-            inFlight.keys.add(r.run.key)
-            await deps.store.recordStart(trainingKey(r.run.key))
-            const c = r.run.item.candidate
-            reporter.minerStart({ uid: c.uid, hotkey: c.hotkey, index: jobs.indexOf(r), total: jobs.length, tier: r.run.item.tier })
-          },
-          onProgress: (jobId, p) => {
-            const uid = byJobId.get(jobId)?.run.item.candidate.uid
-            if (uid !== undefined) reporter.minerProgress({ uid, phase: p.phase, ...(p.step !== undefined ? { step: p.step, totalSteps: p.totalSteps } : {}) })
-          },
-        },
-      )
-      // stops waiting at once on abort, even while the evaluator is stuck (e.g. on Redis)
-      const aborted = new Promise<null>((resolve) => (wait.aborted ? resolve(null) : wait.addEventListener('abort', () => resolve(null), { once: true })))
-      for (;;) {
-        const next = results.next()
-        const step = await Promise.race([next, aborted])
-        if (step === null) next.catch(() => undefined) // left to settle on its own
-        if (step === null || step.done) break
-        const r = byJobId.get(step.value.jobId)
-        if (!r || !waiting.has(step.value.jobId)) continue
-        decided(await recordEvaluation(r, step.value))
-        waiting.delete(step.value.jobId)
-        inFlight.keys.delete(r.run.key)
-      }
-    } catch (err) {
-      if (signal.aborted) return stop()
-      if (!(err instanceof CancelledError && i.deadline?.aborted))
-        deps.logger.warn({ err: describeError(err), waiting: waiting.size }, 'the evaluator failed; the rest waits for the next round')
-    }
-    if (signal.aborted) return stop()
-    deferred += waiting.size
-  }
-  await decideCopies()
-  return { evaluated, deferred }
+  return { evaluated: round.evaluated, deferred }
 }
 
-async function recordEvaluation(r: Ready, result: EvaluationResult): Promise<MinerResult> {
+/**
+ * Hands the jobs to the evaluator and records each result as it lands; returns how many it
+ * left waiting (the deadline came, or the evaluator failed: they are queued again next round).
+ */
+export async function runJobs(round: RoundRun, jobs: readonly ReadyJob[]): Promise<number> {
+  const { deps, target, signal, reporter, inFlight, roundId } = round.i
+  const wait = round.wait
+  if (jobs.length === 0) return 0
+  const byJobId = new Map<string, ReadyJob>()
+  for (const r of jobs) byJobId.set(jobIdFor(roundId, r.job), r)
+  const waiting = new Set(byJobId.keys())
+  deps.logger.info({ roundId, jobs: jobs.length }, 'evaluations handed to the evaluator')
+  try {
+    const results = target.evaluator.runRound(
+      { id: roundId, jobs: jobs.map((r) => r.job) },
+      {
+        signal: wait,
+        cancel: signal,
+        onAttemptStart: async (jobId) => {
+          const r = byJobId.get(jobId)
+          if (!r) return
+          if (inFlight.stopping) throw new CancelledError('E_CANCELLED', 'the validator is stopping')
+          if (inFlight.keys.has(r.run.key)) return // a retry: one start per evaluation
+          inFlight.keys.add(r.run.key)
+          await deps.store.recordStart(trainingKey(r.run.key))
+          const c = r.run.item.candidate
+          reporter.minerStart({ uid: c.uid, hotkey: c.hotkey, index: jobs.indexOf(r), total: jobs.length, tier: r.run.item.tier })
+        },
+        onProgress: (jobId, p) => {
+          const uid = byJobId.get(jobId)?.run.item.candidate.uid
+          if (uid !== undefined) reporter.minerProgress({ uid, phase: p.phase, ...(p.step !== undefined ? { step: p.step, totalSteps: p.totalSteps } : {}) })
+        },
+      },
+    )
+    // stops waiting at once on abort, even while the evaluator is stuck (e.g. on Redis)
+    const aborted = new Promise<null>((resolve) => (wait.aborted ? resolve(null) : wait.addEventListener('abort', () => resolve(null), { once: true })))
+    for (;;) {
+      const next = results.next()
+      const step = await Promise.race([next, aborted])
+      if (step === null) next.catch(() => undefined) // left to settle on its own
+      if (step === null || step.done) break
+      const r = byJobId.get(step.value.jobId)
+      if (!r || !waiting.has(step.value.jobId)) continue
+      round.decided(await recordEvaluation(r, step.value))
+      waiting.delete(step.value.jobId)
+      inFlight.keys.delete(r.run.key)
+    }
+  } catch (err) {
+    if (signal.aborted) return round.stop()
+    if (!(err instanceof CancelledError && round.i.deadline?.aborted))
+      deps.logger.warn({ err: describeError(err), waiting: waiting.size }, 'the evaluator failed; the rest waits for the next round')
+  }
+  if (signal.aborted) return round.stop()
+  return waiting.size
+}
+
+async function recordEvaluation(r: ReadyJob, result: EvaluationResult): Promise<MinerResult> {
   const prior = r.run.item.previous?.attempts ?? 0
   const over = { attempts: prior + Math.max(1, result.attempts), seconds: r.precheckSeconds + result.seconds }
   if (result.datasetHash !== undefined && result.datasetHash !== r.contentHash)

@@ -5,6 +5,5 @@ export { ResultStore, StoreCorruptError, StoreLockedError, type ResultStoreOptio
 export { jsonReporter, progressReporter, silentReporter, type Reporter, type RoundSummary } from './reporter.js'
 export { formatRanking, formatWeights } from './ranking-table.js'
 export type { SendOutcome } from './send-weights.js'
-export { DATASET_FILE } from './fetch-dataset.js'
 export { StopRequested } from './miner-run.js'
 export { epochWindow, type EpochWindow } from './epoch-clock.js'

@@ -10,12 +10,13 @@ import type { Logger } from 'pino'
 
 import { loadHotkey, SubtensorChain, type Chain, type WalletOptions } from '../chain/index.js'
 import { competitionFiles, loadCompetition } from '../cli/competition.js'
-import type { CompetitionConfig } from '../config/index.js'
+import type { Competition } from '../competition/index.js'
 import { defaultHubCacheDir, HfHub, type Hub } from '../hub/index.js'
 import { defaultLocalStateDir, openLocalNetwork } from '../local/index.js'
 import { FlockMetrics, serveMetrics } from '../queue/metrics.js'
-import { assembleValidator, type AssembleOptions } from './assemble.js'
+import type { AssembleOptions } from './assemble.js'
 import { countChainErrors } from './chain-metrics.js'
+import { openValidatorProgram } from './programs.js'
 import { formatRanking, formatWeights } from './ranking-table.js'
 import { jsonReporter, progressReporter, silentReporter, type Reporter } from './reporter.js'
 import { StopRequested } from './miner-run.js'
@@ -41,6 +42,8 @@ export interface ValidatorCliOptions {
   /** Serve Prometheus metrics on this port (0 = any free one). */
   metricsPort?: number
   metricsHost?: string
+  /** The UTC time the cycle starts from (--utc_now, local runs only); the clock runs on from it. */
+  utcNow?: Date
   logger: Logger
   signal: AbortSignal
 }
@@ -55,7 +58,7 @@ export function cliReporter(json: boolean, options: { table?: boolean } = {}): R
     ...bars,
     roundEnd(s) {
       bars.roundEnd(s)
-      if (options.table !== false) process.stdout.write(`\nepoch ${s.epoch}, block ${s.block}: ${s.evaluated.length} evaluated, ${s.deferred} deferred\n${formatRanking(s.ranking)}\n${formatWeights(s.weights, s.sent)}\n`)
+      if (options.table !== false) process.stdout.write(`\nepoch ${s.epoch}, block ${s.block}: ${s.evaluated.length} evaluated, ${s.deferred} deferred\n${formatRanking(s.ranking, s.scoreLabel)}\n${formatWeights(s.weights, s.sent)}\n`)
     },
   }
 }
@@ -63,7 +66,7 @@ export function cliReporter(json: boolean, options: { table?: boolean } = {}): R
 interface Mode {
   chain: Chain
   hub: Hub
-  config: CompetitionConfig
+  competition: Competition
   stateDir: string
   cacheDir: string
   resolveFiles: AssembleOptions['resolveFiles']
@@ -72,22 +75,22 @@ interface Mode {
 async function localMode(o: ValidatorCliOptions, stateDir: string): Promise<Mode> {
   const net = await openLocalNetwork({ stateDir, netuid: o.netuid })
   // resolved as flock-miner --local resolves it, so its preview uses the same config and files
-  const { config } = await loadCompetition({ ...(o.configPath ? { config: o.configPath } : {}), local: net.paths })
-  const files = await competitionFiles({ config, local: net.paths })
+  const competition = await loadCompetition({ ...(o.configPath ? { config: o.configPath } : {}), local: net.paths })
+  await competition.rules.prepareLocal(net.hub)
   return {
-    chain: net.chain, hub: net.hub, config, stateDir: net.paths.validator, cacheDir: join(net.paths.validator, 'hub-cache'),
-    resolveFiles: async () => files,
+    chain: net.chain, hub: net.hub, competition, stateDir: net.paths.validator, cacheDir: join(net.paths.validator, 'hub-cache'),
+    resolveFiles: (cache) => competitionFiles({ competition, local: net.paths, cache }),
   }
 }
 
 async function networkMode(o: ValidatorCliOptions, stateDir: string): Promise<Mode> {
-  const { config } = await loadCompetition({ ...(o.configPath ? { config: o.configPath } : {}), local: null })
+  const competition = await loadCompetition({ ...(o.configPath ? { config: o.configPath } : {}), local: null })
   const hotkey = await loadHotkey(o.wallet)
   o.logger.info({ hotkey: hotkey.address, network: o.network, netuid: o.netuid }, 'connecting to subtensor')
   const chain = await SubtensorChain.connect({ network: o.network, hotkey, stateDir })
   return {
-    chain, hub: new HfHub(), config, stateDir, cacheDir: defaultHubCacheDir(),
-    resolveFiles: (cache) => competitionFiles({ config, local: null, cache, signal: o.signal }),
+    chain, hub: new HfHub(), competition, stateDir, cacheDir: defaultHubCacheDir(),
+    resolveFiles: (cache) => competitionFiles({ competition, local: null, cache, signal: o.signal }),
   }
 }
 
@@ -100,9 +103,11 @@ export async function runValidatorCli(o: ValidatorCliOptions): Promise<void> {
   try {
     const mode = o.local ? await localMode(o, stateDir) : await networkMode(o, stateDir)
     const reporter = cliReporter(o.json)
+    const offset = o.utcNow ? o.utcNow.getTime() - Date.now() : 0
     try {
-      const v = await assembleValidator({
-        ...mode, netuid: o.netuid, logger: o.logger, reporter, burnUid: o.burnUid, signal: o.signal,
+      const v = await openValidatorProgram({
+        ...mode, config: mode.competition.config, rules: mode.competition.rules, netuid: o.netuid, logger: o.logger, reporter, burnUid: o.burnUid, signal: o.signal,
+        ...(o.utcNow ? { now: () => new Date(Date.now() + offset) } : {}),
         ...(metrics ? { metrics, chain: countChainErrors(mode.chain, metrics) } : {}),
         ...(o.blocksPerEpoch !== undefined ? { blocksPerEpoch: o.blocksPerEpoch } : {}),
         ...(o.evalTimeoutSeconds !== undefined ? { evalTimeoutMs: Math.round(o.evalTimeoutSeconds * 1000) } : {}),
@@ -113,8 +118,8 @@ export async function runValidatorCli(o: ValidatorCliOptions): Promise<void> {
         ...(o.local ? { pollMs: 1000 } : {}),
       })
       try {
-        if (o.once) await v.validator.runRound({ signal: o.signal, wholeQueue: true })
-        else await v.validator.run(o.signal)
+        if (o.once) await v.once(o.signal)
+        else await v.run(o.signal)
       } catch (err) {
         if (!(err instanceof StopRequested)) throw err
       } finally {

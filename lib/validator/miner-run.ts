@@ -12,12 +12,11 @@ import { verifyCommitmentProof, type DatasetCommitment } from '../chain/index.js
 import type { CompetitionConfig } from '../config/index.js'
 import { DatasetError, validateDataset } from '../dataset/index.js'
 import { FlockError } from '../errors.js'
-import { HubError, type CachedFile, type HubCache } from '../hub/index.js'
+import { fetchDataset, HubError, type CachedFile, type DatasetLocation, type HubCache } from '../hub/index.js'
 import { classifyFailure } from '../queue/failure.js'
 import type { FlockMetrics } from '../queue/metrics.js'
 import type { Candidate } from './candidates.js'
 import { resultKey } from './context.js'
-import { fetchDataset } from './fetch-dataset.js'
 import type { QueueItem } from './queue.js'
 import type { EvalStatus, MinerResult, ResultStore } from './store/index.js'
 
@@ -108,30 +107,35 @@ export function crashedTooOften(deps: EvaluatorDeps, run: MinerRun): Promise<Min
 
 export type PrecheckOutcome = { kind: 'decided'; result: MinerResult } | { kind: 'aborted' } | { kind: 'ready'; file: CachedFile; contentHash: string }
 
+/** What a competition checks of a dataset before training it, after it is downloaded and valid. */
+export interface DatasetChecks {
+  /** Where to download from; default: the commitment's repo at its sha. A failure here is classified like a download's. */
+  locate?(signal: AbortSignal): Promise<DatasetLocation>
+  /** Records and returns the miner's result when the dataset may not be trained; null when it may. Throws only when the store fails. */
+  check(file: CachedFile, contentHash: string, signal: AbortSignal): Promise<MinerResult | null>
+}
+
 /**
  * Everything before training: download (pinned, capped), the dataset's validity and
- * content hash, the commitment's proof of that content, and whether it copies an earlier
- * scored dataset. Decides the miner (recorded) when one fails, by the one failure policy
- * (queue/failure.ts); 'aborted' when `signal` (the validator's stop) aborted it.
+ * content hash, then the competition's own checks. Decides the miner (recorded) when one
+ * fails, by the one failure policy (queue/failure.ts); 'aborted' when `signal` (the
+ * validator's stop) aborted it.
  */
-export async function precheckMiner(deps: EvaluatorDeps, run: MinerRun, opts: { original: OriginalOf; signal: AbortSignal }): Promise<PrecheckOutcome> {
-  const { signal } = opts
+export async function precheckDataset(deps: EvaluatorDeps, run: MinerRun, signal: AbortSignal, checks: DatasetChecks): Promise<PrecheckOutcome> {
   const timeout = AbortSignal.timeout(deps.evalTimeoutMs)
   const runSignal = AbortSignal.any([signal, timeout])
   const { facts, commitment } = run
-  const c = run.item.candidate
-  const decided = async (status: EvalStatus, reason: string, final?: boolean): Promise<PrecheckOutcome> => ({ kind: 'decided', result: await run.record(status, reason, final) })
-  const failed = (err: unknown): Promise<PrecheckOutcome> | { kind: 'aborted' } => {
+  const failed = async (err: unknown): Promise<PrecheckOutcome> => {
     if (signal.aborted) return { kind: 'aborted' }
     if (err instanceof HubError) deps.metrics?.recordHubError(err)
     const verdict = classifyFailure(err, timeout.aborted ? { budgetMs: deps.evalTimeoutMs } : undefined)
-    return decided(verdict.code, verdict.reason, !verdict.retry)
+    return { kind: 'decided', result: await run.record(verdict.code, verdict.reason, !verdict.retry) }
   }
-
   let file: CachedFile
   let contentHash: string
   try {
-    file = await fetchDataset(deps.cache, commitment, deps.config.dataset.maxBytes, runSignal)
+    const location = checks.locate ? await checks.locate(runSignal) : commitment
+    file = await fetchDataset(deps.cache, location, deps.config.dataset.maxBytes, runSignal)
     facts.fileSha256 = file.sha256
     const v = await validateDataset({ path: file.file }, { limits: deps.config.dataset, signal: runSignal })
     if (!v.ok || v.hash === null) throw new DatasetError(v.issues, v.issuesTruncated)
@@ -140,14 +144,22 @@ export async function precheckMiner(deps: EvaluatorDeps, run: MinerRun, opts: { 
     return failed(err)
   }
   facts.contentHash = contentHash
+  const result = await checks.check(file, contentHash, runSignal)
+  return result ? { kind: 'decided', result } : { kind: 'ready', file, contentHash }
+}
 
-  const proof = verifyCommitmentProof(commitment, contentHash, c.hotkey)
-  facts.proofValid = proof.ok
-  if (!proof.ok) return decided('copied-commitment', proof.reason)
-
-  const original = opts.original(contentHash, c)
-  if (original) return { kind: 'decided', result: await recordDuplicate(run, original) }
-  return { kind: 'ready', file, contentHash }
+/** The default rules' pre-checks: the commitment's proof of this content, and whether it copies an earlier scored dataset. */
+export function precheckMiner(deps: EvaluatorDeps, run: MinerRun, opts: { original: OriginalOf; signal: AbortSignal }): Promise<PrecheckOutcome> {
+  const c = run.item.candidate
+  return precheckDataset(deps, run, opts.signal, {
+    async check(_file, contentHash) {
+      const proof = verifyCommitmentProof(run.commitment, contentHash, c.hotkey)
+      run.facts.proofValid = proof.ok
+      if (!proof.ok) return run.record('copied-commitment', proof.reason)
+      const original = opts.original(contentHash, c)
+      return original ? recordDuplicate(run, original) : null
+    },
+  })
 }
 
 /** Records the run's dataset as a copy of `original`'s, committed earlier and scored: not evaluated. */

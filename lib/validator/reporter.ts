@@ -21,6 +21,8 @@ export interface RoundSummary {
   burned: boolean
   weights: U16Weights
   sent: SendOutcome
+  /** What `ranking[].score` is, for the table (default: the win rate). */
+  scoreLabel?: string
 }
 
 export interface Reporter {

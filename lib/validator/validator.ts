@@ -209,7 +209,7 @@ export class Validator {
  * is logged and retried; after five in a row the deadline is taken as reached (the head
  * cannot be read, so the epoch's end cannot be told: better to weigh what is decided).
  */
-function watchDeadline(ended: () => Promise<boolean>, pollMs: number, stop: AbortSignal, log: Logger): { signal: AbortSignal; dispose(): void } {
+export function watchDeadline(ended: () => Promise<boolean>, pollMs: number, stop: AbortSignal, log: Logger): { signal: AbortSignal; dispose(): void } {
   const ctl = new AbortController()
   const done = new AbortController()
   const quit = AbortSignal.any([done.signal, stop])

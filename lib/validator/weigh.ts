@@ -44,7 +44,7 @@ export async function weigh(i: WeighInput): Promise<{ scored: ScoreRoundResult; 
     if (r) submissions.push(toSubmission(c, r)) // not yet evaluated: not weighed this round
   }
   const scored = scoreRound({
-    submissions, block: i.metagraph.block, scoring: i.scoring, burnUid: i.burnUid,
+    submissions, block: i.metagraph.block, scoring: i.scoring, burnUid: i.burnUid, hotkeys: i.metagraph.neurons.length,
     previous: new Map(base.map((w) => [w.uid, w.weight])),
   })
   const sent = await sendWeights({

@@ -101,7 +101,7 @@ t.test('benchmark scheme: the curve, normalized scores as weights', async (t) =>
   t.equal(benchmarkScore(Number.NaN, curve), 0)
   t.equal(benchmarkScore(2, { ...curve, height: undefined }), 0.5, 'default height')
   const bench: ScoringSettings = { ...scoring, scheme: 'benchmark', benchmark: curve }
-  const s = stepWeights([{ uid: 1, hotkey: 'a', commitBlock: 1, eligible: true, loss: 1.5 }, { uid: 2, hotkey: 'b', commitBlock: 1, eligible: true, loss: 3 }, { uid: 3, hotkey: 'c', commitBlock: 1, eligible: true, loss: 5 }], bench, 10)
+  const s = stepWeights([{ uid: 1, hotkey: 'a', commitBlock: 1, eligible: true, loss: 1.5 }, { uid: 2, hotkey: 'b', commitBlock: 1, eligible: true, loss: 3 }, { uid: 3, hotkey: 'c', commitBlock: 1, eligible: true, loss: 5 }], bench, 10, 3)
   t.ok(close(s.weights.get(1)!, 0.55 / 0.85) && close(s.weights.get(2)!, 0.3 / 0.85))
   t.equal(s.weights.has(3), false, 'a zero score gets no weight')
   const allZero = scoreRound({ submissions: [sub(1, 9)], block: 200, scoring: bench, previous: new Map(), burnUid: 0 })

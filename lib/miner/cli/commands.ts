@@ -1,14 +1,15 @@
-/** The three commands: each builds its objects, runs one lib/miner function and prints the result. */
-import { commitmentOfContent } from '../../chain/index.js'
+/** The commands: each builds its objects, runs one lib/miner function and prints the result. */
 import { competitionFiles } from '../../cli/competition.js'
 import type { CompetitionConfig } from '../../config/index.js'
 import { DatasetError } from '../../dataset/index.js'
 import { type CheckedDataset, checkDataset, readAndCheckDataset } from '../dataset-file.js'
+import { committedContentHash } from '../committed-content.js'
 import { formatDatasetReport, formatPreview, formatSubmit } from '../format.js'
 import { previewDataset, type PreviewSeeds } from '../preview.js'
 import { createProgressReporter } from '../progress.js'
+import { MinerError } from '../errors.js'
 import { submitDataset } from '../submit.js'
-import { competitionConfig, type Context, hotkeyOf, hub, hubCache, readingChain, signingChain, walletGiven } from './context.js'
+import { competitionConfig, competitionOf, type Context, hotkeyOf, hub, hubCache, readingChain, signingChain, walletGiven } from './context.js'
 
 /** JSON with bigints as decimal strings. */
 export function toJson(value: unknown): string {
@@ -38,7 +39,7 @@ async function validDataset(ctx: Context, path: string, config: CompetitionConfi
  * The seeds validators use: with the wallet flags, the hotkey's commitment of this content
  * gives them (its block hash); otherwise, or when it commits other content, `--seeds` draws.
  */
-async function previewSeeds(ctx: Context, contentHash: string, notes: string[]): Promise<PreviewSeeds> {
+async function previewSeeds(ctx: Context, contentHash: string, config: CompetitionConfig, notes: string[]): Promise<PreviewSeeds> {
   const draws: PreviewSeeds = { source: 'draws', count: ctx.args.seeds }
   if (ctx.args.seed !== undefined) return { source: 'option', seed: BigInt(ctx.args.seed) }
   if (!walletGiven(ctx)) {
@@ -53,7 +54,10 @@ async function previewSeeds(ctx: Context, contentHash: string, notes: string[]):
       notes.push(`hotkey ${hotkey.address} has no commitment on subnet ${ctx.args.netuid} yet`)
       return draws
     }
-    if (!commitmentOfContent(record.text, contentHash, hotkey.address)) {
+    const { rules } = await competitionOf(ctx)
+    const cache = hubCache(ctx, hub(ctx))
+    const contentHashOf = (c: Parameters<typeof committedContentHash>[1]) => committedContentHash(cache, c, config, ctx.io.signal)
+    if (!(await rules.commitment.committedContent(record.text, contentHash, hotkey.address, contentHashOf))) {
       notes.push(`the commitment of hotkey ${hotkey.address} (block ${record.block}) is for other content than this file`)
       return draws
     }
@@ -63,6 +67,21 @@ async function previewSeeds(ctx: Context, contentHash: string, notes: string[]):
   }
 }
 
+/** The base model and eval set the competition scores with, or the local ones the flags name. */
+async function filesFor(ctx: Context, notes: string[]) {
+  const { args } = ctx
+  const competition = await competitionOf(ctx)
+  const modelDir = args.model ? ctx.path(args.model) : undefined
+  const evalPath = args.eval_path ? ctx.path(args.eval_path) : undefined
+  const files = await competitionFiles({
+    competition, local: ctx.local, ...(modelDir ? { modelDir } : {}), ...(evalPath ? { evalPath } : {}),
+    cache: hubCache(ctx, hub(ctx)), ...signal(ctx),
+  })
+  if (modelDir !== undefined && modelDir !== ctx.local?.model) notes.push(`--model ${modelDir} is not the competition's base model: validators may compute another loss`)
+  if (evalPath !== undefined && evalPath !== ctx.local?.evalSet) notes.push(`--eval_path ${evalPath} is not the competition's eval set: validators may compute another loss`)
+  return files
+}
+
 export async function previewCommand(ctx: Context): Promise<number> {
   const { args } = ctx
   const config = await competitionConfig(ctx)
@@ -70,16 +89,8 @@ export async function previewCommand(ctx: Context): Promise<number> {
   // before downloading a model for it
   const checked = await validDataset(ctx, datasetPath, config)
   const notes: string[] = []
-  const seeds = await previewSeeds(ctx, checked.report.contentHash!, notes)
-  const modelDir = args.model ? ctx.path(args.model) : undefined
-  const evalPath = args.eval_path ? ctx.path(args.eval_path) : undefined
-  const fromHub = (modelDir ?? ctx.local?.model) === undefined || (evalPath ?? ctx.local?.evalSet) === undefined
-  const files = await competitionFiles({
-    config, local: ctx.local, ...(modelDir ? { modelDir } : {}), ...(evalPath ? { evalPath } : {}),
-    ...(fromHub ? { cache: hubCache(ctx, hub(ctx)) } : {}), ...signal(ctx),
-  })
-  if (modelDir !== undefined && modelDir !== ctx.local?.model) notes.push(`--model ${modelDir} is not the competition's base model: validators may compute another loss`)
-  if (evalPath !== undefined && evalPath !== ctx.local?.evalSet) notes.push(`--eval_path ${evalPath} is not the competition's eval set: validators may compute another loss`)
+  const seeds = await previewSeeds(ctx, checked.report.contentHash!, config, notes)
+  const files = await filesFor(ctx, notes)
   if (seeds.source === 'option') notes.push('--seed given: validators seed from the hash of your commitment\'s block instead')
   const progress = createProgressReporter({ stream: ctx.io.stderr, logger: ctx.log })
   let result
@@ -98,11 +109,15 @@ export async function previewCommand(ctx: Context): Promise<number> {
 
 export async function submitCommand(ctx: Context): Promise<number> {
   const { args } = ctx
-  const config = await competitionConfig(ctx)
+  const { config, rules } = await competitionOf(ctx)
   const datasetPath = ctx.path(args.dataset_path)
+  const at = new Date()
   // before any wallet, hub or chain work
   const checked = await validDataset(ctx, datasetPath, config)
   const target = hub(ctx) // a malformed token fails here, before connecting to the chain
+  const cache = hubCache(ctx, target)
+  const eligible = await rules.checkSubmission({ datasetPath, evalPath: async () => (await filesFor(ctx, [])).evalPath, at, ...signal(ctx) })
+  if (!eligible.ok) throw new MinerError('E_NOT_ELIGIBLE', eligible.reason)
   const chain = await signingChain(ctx)
   try {
     const result = await submitDataset({
@@ -113,11 +128,14 @@ export async function submitCommand(ctx: Context): Promise<number> {
       chain,
       netuid: args.netuid,
       config,
+      commitment: rules.commitment,
+      cache,
+      at,
       logger: ctx.log,
       ...(args.private !== undefined ? { private: args.private } : {}),
       ...signal(ctx),
     })
-    print(ctx, result, formatSubmit(result))
+    print(ctx, { ...result, notes: eligible.notes }, formatSubmit(result, eligible.notes))
     return 0
   } finally {
     await chain.close()

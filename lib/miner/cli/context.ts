@@ -7,6 +7,7 @@ import { type Chain, type Hotkey, LocalChain, loadHotkey, SubtensorChain } from 
 import { logLevel } from '../../cli/common-flags.js'
 import { loadCompetition } from '../../cli/competition.js'
 import { createLogger } from '../../cli/logger.js'
+import type { Competition } from '../../competition/index.js'
 import type { CompetitionConfig } from '../../config/index.js'
 import { defaultHubCacheDir, HfHub, type Hub, HubCache, LocalHub } from '../../hub/index.js'
 import { defaultLocalStateDir, localNetworkPaths, openLocalNetwork, type LocalNetwork, type LocalNetworkPaths } from '../../local/index.js'
@@ -47,11 +48,27 @@ export function makeContext(args: MinerArgs, argv: readonly string[], io: CliIo)
   }
 }
 
-/** The competition config, resolved as the validator resolves it (lib/cli/competition.ts). */
+const competitions = new WeakMap<Context, Promise<Competition>>()
+
+/** The competition (config and rules), resolved as the validator resolves it (lib/cli/competition.ts). */
+export function competitionOf(ctx: Context): Promise<Competition> {
+  let c = competitions.get(ctx)
+  if (!c) {
+    c = (async () => {
+      // the local subnet's config file is written when the network is first opened
+      const net = ctx.local ? await localNetwork(ctx) : null
+      const competition = await loadCompetition({ ...(ctx.args.config ? { config: ctx.args.config } : {}), cwd: ctx.io.cwd, local: ctx.local })
+      if (net) await competition.rules.prepareLocal(net.hub)
+      return competition
+    })()
+    competitions.set(ctx, c)
+  }
+  return c
+}
+
+/** The competition config, resolved as the validator resolves it. */
 export async function competitionConfig(ctx: Context): Promise<CompetitionConfig> {
-  // the local subnet's config file is written when the network is first opened
-  if (ctx.local) await localNetwork(ctx)
-  return (await loadCompetition({ ...(ctx.args.config ? { config: ctx.path(ctx.args.config) } : {}), local: ctx.local })).config
+  return (await competitionOf(ctx)).config
 }
 
 const opened = new WeakMap<Context, Promise<LocalNetwork>>()

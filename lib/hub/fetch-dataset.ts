@@ -1,14 +1,21 @@
 /**
- * Downloading a miner's dataset: pinned to the committed sha, size-capped, through the
- * hub cache. The file is `data.jsonl` (what the live subnet uses); a repo without it but
+ * Downloading a dataset (a miner's, or a competition's eval set): pinned to a commit sha,
+ * size-capped, through the hub cache. The file is `data.jsonl` (what the live subnet uses); a repo without it but
  * with exactly one other .jsonl file at that commit is read from that one.
  */
-import type { DatasetCommitment } from '../chain/index.js'
-import { datasetRepo, HubError, HubNotFoundError, type CachedFile, type HubCache } from '../hub/index.js'
+import { HubError, HubNotFoundError } from './errors.js'
+import type { CachedFile, HubCache } from './hub-cache.js'
+import { datasetRepo } from './repo-id.js'
 
 export const DATASET_FILE = 'data.jsonl'
 
-export async function fetchDataset(cache: HubCache, c: DatasetCommitment, maxBytes: number, signal?: AbortSignal): Promise<CachedFile> {
+/** Where a dataset is: its repo and a full commit sha. */
+export interface DatasetLocation {
+  repo: string
+  revision: string
+}
+
+export async function fetchDataset(cache: HubCache, c: DatasetLocation, maxBytes: number, signal?: AbortSignal): Promise<CachedFile> {
   const repo = datasetRepo(c.repo)
   const get = (path: string) => cache.downloadFile({ repo, sha: c.revision, path, maxBytes, ...(signal ? { signal } : {}) })
   try {
