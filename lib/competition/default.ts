@@ -9,6 +9,7 @@ import type { CompetitionRules } from './rules.js'
 export const defaultRules: CompetitionRules = {
   name: 'default',
   evalSetPinned: true,
+  selectionSize: null,
   cycle: 'epoch',
   commitment: {
     form: '<hf repo id>:<40-hex commit sha>:<proof>',

@@ -37,6 +37,8 @@ export interface CompetitionRules {
    * network's eval.jsonl): then queue workers may load it once. flock-off-s1's changes daily.
    */
   readonly evalSetPinned: boolean
+  /** Miners submit this many rows chosen from the eval set (flock-off-s1: 100); null when they bring their own data. */
+  readonly selectionSize: number | null
   /** The eval set to score with now: the config's pinned one, or (flock-off-s1) the head of a branch, resolved on the hub. */
   evalSet(config: CompetitionConfig, cache: HubCache, signal?: AbortSignal): Promise<PinnedFile | null>
   /**

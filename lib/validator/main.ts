@@ -58,7 +58,8 @@ export function cliReporter(json: boolean, options: { table?: boolean } = {}): R
     ...bars,
     roundEnd(s) {
       bars.roundEnd(s)
-      if (options.table !== false) process.stdout.write(`\nepoch ${s.epoch}, block ${s.block}: ${s.evaluated.length} evaluated, ${s.deferred} deferred\n${formatRanking(s.ranking, s.scoreLabel)}\n${formatWeights(s.weights, s.sent)}\n`)
+      const where = s.competition ? `competition ${s.competition.id ?? '-'} (${s.competition.phase}${s.competition.carriesOn ? `, carrying ${s.competition.carriesOn}'s reward on` : ''}), ` : ''
+      if (options.table !== false) process.stdout.write(`\n${where}epoch ${s.epoch}, block ${s.block}: ${s.evaluated.length} evaluated, ${s.deferred} deferred\n${formatRanking(s.ranking, s.scoreLabel)}\n${formatWeights(s.weights, s.sent)}\n`)
     },
   }
 }

@@ -23,6 +23,8 @@ export interface RoundSummary {
   sent: SendOutcome
   /** What `ranking[].score` is, for the table (default: the win rate). */
   scoreLabel?: string
+  /** Under a daily competition (flock-off-s1): the step's phase, the competition and its winner. */
+  competition?: { id: string | null; phase: string; status: string | null; winner: { uid: number; hotkey: string; loss: number; commitBlock: number } | null; carriesOn: string | null }
 }
 
 export interface Reporter {
@@ -52,7 +54,7 @@ export function jsonReporter(out: NodeJS.WritableStream = process.stdout): Repor
     roundEnd: (s) =>
       emit('round-end', {
         epoch: s.epoch, block: s.block, candidates: s.candidates, evaluated: s.evaluated.length, deferred: s.deferred, burned: s.burned,
-        ranking: s.ranking, weights: s.weights, sent: sentJson(s.sent),
+        ranking: s.ranking, weights: s.weights, sent: sentJson(s.sent), ...(s.competition ? { competition: s.competition } : {}),
       }),
     close() {},
   }

@@ -9,7 +9,7 @@ import { datasetRepo, HubNotFoundError, type DatasetLocation, type HubCache, typ
 import type { CompetitionRules } from '../rules.js'
 import { phaseAt, submissionCompetitionId, submissionWindow } from './clock.js'
 import { formatS1Commitment, parseS1Commitment } from './codec.js'
-import { EVAL_SET_BRANCH, EVAL_SET_REPO } from './constants.js'
+import { EVAL_SET_BRANCH, EVAL_SET_REPO, SELECTION_SIZE } from './constants.js'
 import { FLOCK_OFF_S1 } from './config.js'
 import { publishLocalS1EvalSet } from './local.js'
 import { checkSelection, readRawRows, readSelection } from './selection.js'
@@ -27,6 +27,7 @@ export async function resolveS1EvalSet(cache: HubCache, signal?: AbortSignal, re
 export const flockOffS1Rules: CompetitionRules = {
   name: FLOCK_OFF_S1,
   evalSetPinned: false,
+  selectionSize: SELECTION_SIZE,
   cycle: 'daily-utc',
   commitment: {
     form: '<namespace>:<competition id YYYYMMDD>:<commit>',

@@ -21,6 +21,11 @@ export interface MinerArgs extends CommonArgs {
   hf_token?: string
   hub_url?: string
   private?: boolean
+  out?: string
+  time_budget?: number
+  candidates?: number
+  swap?: number
+  search_seed?: number
 }
 
 const dataset = { type: 'string', demandOption: true, describe: 'the dataset, JSONL (one {"system"?, "conversations": [...]} per line)' } as const
@@ -46,19 +51,36 @@ export function minerParser(y: Argv): Argv<MinerArgs> {
         .option('threads', { type: 'number', default: 0, describe: 'CPU threads (0 = all cores)' })
         .option('cache_dir', { type: 'string', describe: 'hub download cache (default: the Hugging Face cache)' }),
     )
+    .command('select', 'choose the rows of a flock-off-s1 submission from the eval set: scores candidate selections as validators do and keeps the best, within a time budget', (c) =>
+      hubFlags(c)
+        .option('out', { type: 'string', demandOption: true, describe: 'where to write the selection (JSONL: eval rows, verbatim)' })
+        .option('eval_path', { type: 'string', describe: 'a local eval set (JSONL) instead of the competition\'s' })
+        .option('model', { type: 'string', describe: 'a local model folder instead of the config\'s base model (e.g. a smaller one to rank selections on a CPU)' })
+        .option('time_budget', { type: 'number', default: 600, describe: 'seconds to search; the candidate under way then finishes' })
+        .option('candidates', { type: 'number', describe: 'score at most this many candidate selections' })
+        .option('swap', { type: 'number', default: 10, describe: 'rows exchanged per step of the search' })
+        .option('seeds', { type: 'number', default: 1, describe: 'hypothetical validator seeds each candidate is scored with (averaged)' })
+        .option('search_seed', { type: 'number', default: 0, describe: 'seed of the search (the first random selection and the swaps)' })
+        .option('threads', { type: 'number', default: 0, describe: 'CPU threads (0 = all cores)' })
+        .option('cache_dir', { type: 'string', describe: 'hub download cache (default: the Hugging Face cache)' }),
+    )
     .command('submit', 'upload the dataset to a Hugging Face dataset repo and commit it on chain', (c) =>
       hubFlags(c)
         .option('dataset_path', dataset)
         .option('hf_repo_id', { type: 'string', demandOption: true, describe: 'your dataset repo, owner/name (created if missing)' })
         .option('private', { type: 'boolean', describe: 'create the repo private (validators cannot read private repos)' }),
     )
-    .demandCommand(1, 'name a command: validate, preview or submit')
+    .demandCommand(1, 'name a command: validate, preview, select or submit')
     .check((a) => {
       const m = a as unknown as Partial<MinerArgs>
       if (m.seeds !== undefined && !(Number.isInteger(m.seeds) && m.seeds >= 1 && m.seeds <= 1000)) throw new Error(`--seeds must be an integer in [1, 1000], got ${m.seeds}`)
       if (m.threads !== undefined && !(Number.isInteger(m.threads) && m.threads >= 0)) throw new Error(`--threads must be a non-negative integer, got ${m.threads}`)
       if (m.max_issues !== undefined && !(Number.isInteger(m.max_issues) && m.max_issues >= 1)) throw new Error(`--max_issues must be a positive integer, got ${m.max_issues}`)
       if (m.seed !== undefined && !(/^\d{1,20}$/.test(m.seed) && BigInt(m.seed) < 1n << 64n)) throw new Error(`--seed must be an integer in [0, 2^64), got ${JSON.stringify(m.seed)}`)
+      if (m.time_budget !== undefined && !(m.time_budget > 0)) throw new Error(`--time_budget must be a positive number of seconds, got ${m.time_budget}`)
+      if (m.candidates !== undefined && !(Number.isInteger(m.candidates) && m.candidates >= 1)) throw new Error(`--candidates must be a positive integer, got ${m.candidates}`)
+      if (m.swap !== undefined && !(Number.isInteger(m.swap) && m.swap >= 1)) throw new Error(`--swap must be a positive integer, got ${m.swap}`)
+      if (m.search_seed !== undefined && !(Number.isSafeInteger(m.search_seed) && m.search_seed >= 0)) throw new Error(`--search_seed must be a non-negative integer, got ${m.search_seed}`)
       return true
     })
     .strict()

@@ -1,4 +1,6 @@
 /** The commands: each builds its objects, runs one lib/miner function and prints the result. */
+import { writeFile } from 'node:fs/promises'
+
 import { competitionFiles } from '../../cli/competition.js'
 import type { CompetitionConfig } from '../../config/index.js'
 import { DatasetError } from '../../dataset/index.js'
@@ -8,6 +10,7 @@ import { formatDatasetReport, formatPreview, formatSubmit } from '../format.js'
 import { previewDataset, type PreviewSeeds } from '../preview.js'
 import { createProgressReporter } from '../progress.js'
 import { MinerError } from '../errors.js'
+import { selectRows } from '../select.js'
 import { submitDataset } from '../submit.js'
 import { competitionConfig, competitionOf, type Context, hotkeyOf, hub, hubCache, readingChain, signingChain, walletGiven } from './context.js'
 
@@ -140,4 +143,39 @@ export async function submitCommand(ctx: Context): Promise<number> {
   } finally {
     await chain.close()
   }
+}
+
+export async function selectCommand(ctx: Context): Promise<number> {
+  const { args } = ctx
+  const { config, rules } = await competitionOf(ctx)
+  if (rules.selectionSize === null)
+    throw new MinerError('E_NOT_ELIGIBLE', `select chooses rows of the eval set, for competitions whose miners submit a selection of it (--config flock-off-s1); ${config.name} takes the miner's own dataset`)
+  const notes: string[] = []
+  const files = await filesFor(ctx, notes)
+  const out = ctx.path(args.out!)
+  const result = await selectRows({
+    evalPath: files.evalPath, modelDir: files.modelDir, config, size: rules.selectionSize,
+    timeBudgetMs: Math.round(args.time_budget! * 1000), swap: args.swap!, seeds: args.seeds, searchSeed: args.search_seed!, numThreads: args.threads,
+    ...(args.candidates !== undefined ? { maxCandidates: args.candidates } : {}),
+    onCandidate: (c) => ctx.io.stderr.write(`candidate ${c.index + 1}: eval loss ${c.loss.toFixed(6)}${c.kept ? ' (best so far)' : ''} in ${c.seconds.toFixed(1)} s\n`),
+    ...signal(ctx),
+  })
+  await writeFile(out, result.lines.join('\n') + '\n')
+  // the written file, checked as submit and the validators check it
+  const check = await rules.checkSubmission({ datasetPath: out, evalPath: async () => files.evalPath, at: new Date(), ...signal(ctx) })
+  if (!check.ok) throw new MinerError('E_NOT_ELIGIBLE', `the selection written to ${out} does not pass: ${check.reason}`)
+  const summary = {
+    out, rows: result.lines.length, evalLoss: result.loss, firstLoss: result.firstLoss, candidates: result.candidates.length,
+    kept: result.candidates.filter((c) => c.kept).length, evalRows: result.evalRows, seconds: result.seconds, notes,
+    assets: { model: files.model, eval: files.eval },
+  }
+  const text = [
+    `Selected ${summary.rows} of the eval set's ${summary.evalRows} rows: ${out}`,
+    `eval loss ${summary.evalLoss.toFixed(6)} (the first random selection: ${summary.firstLoss.toFixed(6)}), best of ${summary.candidates} candidates in ${summary.seconds.toFixed(1)} s`,
+    `model ${files.model.ref} (${files.model.kind}); eval set ${files.eval.ref} (${files.eval.kind})`,
+    ...notes.map((n) => `note: ${n}`),
+    `next: flock-miner submit --config ${config.name} --dataset_path ${out} --hf_repo_id <you/name> (in the submission window, 12:00-12:30 UTC)`,
+  ].join('\n') + '\n'
+  print(ctx, summary, text)
+  return 0
 }

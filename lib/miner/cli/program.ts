@@ -10,7 +10,7 @@ import { CancelledError, FlockError } from '../../errors.js'
 import { usageError } from '../../cli/usage.js'
 import type { MinerArgs } from './args.js'
 import { minerParser } from './args.js'
-import { previewCommand, submitCommand, toJson, validateCommand } from './commands.js'
+import { previewCommand, selectCommand, submitCommand, toJson, validateCommand } from './commands.js'
 import { type CliIo, type Context, makeContext } from './context.js'
 
 export type { CliIo } from './context.js'
@@ -18,6 +18,7 @@ export type { CliIo } from './context.js'
 const COMMANDS: Record<string, (ctx: Context) => Promise<number>> = {
   validate: validateCommand,
   preview: previewCommand,
+  select: selectCommand,
   submit: submitCommand,
 }
 

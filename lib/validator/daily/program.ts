@@ -106,16 +106,17 @@ export class DailyValidator {
 
   /**
    * One step at the clock's time. `wholeQueue`: the validation phase evaluates everything,
-   * whatever the epoch's end; `sendNow`: the weights go out at the end of the step instead
-   * of when they are due.
+   * whatever the epoch's end. `sendOnChange`: instead of when they are due, the weights go
+   * out at the end of the step if it changed them (a new winner), and not otherwise.
    */
-  async step(signal: AbortSignal, opts: { wholeQueue?: boolean; sendNow?: boolean } = {}): Promise<StepReport> {
+  async step(signal: AbortSignal, opts: { wholeQueue?: boolean; sendOnChange?: boolean } = {}): Promise<StepReport> {
     const { chain, netuid } = this.#o
     await this.#revealPending()
     const now = this.#now()
     const phase = phaseAt(now)
+    const before = JSON.stringify(this.state.weights)
     let sent: SendOutcome | null = null
-    if (!opts.sendNow) sent = await this.#sendIfDue(await chain.epoch(netuid))
+    if (!opts.sendOnChange) sent = await this.#sendIfDue(await chain.epoch(netuid))
     let evaluated: MinerResult[] = []
     let deferred = 0
     let work = sent !== null
@@ -131,17 +132,17 @@ export class DailyValidator {
         work = true
       }
     }
-    if (opts.sendNow) sent = await this.#send(await chain.epoch(netuid))
+    if (opts.sendOnChange && JSON.stringify(this.state.weights) !== before) sent = await this.#send(await chain.epoch(netuid))
     await this.#state.save()
     if (!work) return { phase, competition: s.active, summary: null }
-    const summary = await this.#summary(evaluated, deferred, sent ?? { status: 'skipped', reason: 'weights are not due yet (they go out within the last 50 blocks before the epoch step)' })
+    const summary = await this.#summary(phase, evaluated, deferred, sent ?? { status: 'skipped', reason: opts.sendOnChange ? 'this step did not change the weights' : 'not due yet: they go out once per tempo, within the last 50 blocks before the epoch step' })
     this.#reporter.roundEnd(summary)
     return { phase, competition: s.active, summary }
   }
 
-  /** --once: one step that finishes its phase's work, then the weights. */
+  /** --once: one step that finishes its phase's work, and sends the weights if it changed them. */
   async once(signal: AbortSignal): Promise<StepReport> {
-    return this.step(signal, { wholeQueue: true, sendNow: true })
+    return this.step(signal, { wholeQueue: true, sendOnChange: true })
   }
 
   /** Steps until `signal` aborts. */
@@ -324,7 +325,7 @@ export class DailyValidator {
     await this.#state.save()
   }
 
-  async #summary(evaluated: MinerResult[], deferred: number, sent: SendOutcome): Promise<RoundSummary> {
+  async #summary(phase: string, evaluated: MinerResult[], deferred: number, sent: SendOutcome): Promise<RoundSummary> {
     const metagraph = await this.#o.chain.metagraph(this.#o.netuid)
     const { tempo } = await this.#o.chain.epoch(this.#o.netuid)
     const s = this.state
@@ -332,17 +333,20 @@ export class DailyValidator {
     const { weights, burned } = this.#weightsFor(metagraph)
     const shown = c?.copiedFrom ? s.competitions[c.copiedFrom] ?? c : c
     const context = shown ? await this.#contextOf(shown) : null
-    const rows: RankingRow[] = (shown ? this.#results(shown, context) : []).map((x) => {
+    const rows: RankingRow[] = (shown ? this.#results(shown, context) : []).flatMap((x) => {
       const r = x.result
+      if (!r) return []
       const won = shown?.winner?.uid === x.uid && shown.winner.hotkey === x.hotkey
-      return {
-        uid: x.uid, hotkey: x.hotkey, commitBlock: x.commitBlock, eligible: r?.status === 'scored',
-        code: r ? r.status : 'scored', reason: r ? r.reason : 'not evaluated yet', loss: r?.loss ?? null,
-        score: r?.status === 'scored' ? (won ? 1 : 0) : null, weight: won && !burned && weights.uids[0] === x.uid ? 1 : 0,
-      }
+      return [{
+        uid: x.uid, hotkey: x.hotkey, commitBlock: x.commitBlock, eligible: r.status === 'scored', code: r.status, reason: r.reason, loss: r.loss,
+        score: r.status === 'scored' ? (won ? 1 : 0) : null, weight: won && !burned && weights.uids[0] === x.uid ? 1 : 0,
+      }]
     })
     rows.sort((a, b) => Number(b.eligible) - Number(a.eligible) || (a.loss ?? Infinity) - (b.loss ?? Infinity) || a.uid - b.uid)
-    return { epoch: epochIndex(this.#o.netuid, tempo, metagraph.block), block: metagraph.block, candidates: rows.length, evaluated, deferred, ranking: rows, burned, weights, sent, scoreLabel: 'winner' }
+    const candidates = shown ? Object.keys(shown.submissions).length : 0
+    return { epoch: epochIndex(this.#o.netuid, tempo, metagraph.block), block: metagraph.block, candidates, evaluated, deferred, ranking: rows, burned, weights, sent, scoreLabel: 'winner',
+      competition: { id: s.active, phase, status: c?.status ?? null, winner: c?.winner ?? null, carriesOn: c?.copiedFrom ?? null },
+    }
   }
 }
 
