@@ -10,9 +10,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
-import type { Logger } from 'pino'
-
-import type { LocalChain } from '../chain/index.js'
 import { competitionFiles } from '../cli/competition.js'
 import type { Competition } from '../competition/index.js'
 import { WEIGHTS_BLOCK_THRESHOLD } from '../competition/flock-off-s1/constants.js'
@@ -24,7 +21,9 @@ import { topCount } from '../scoring/index.js'
 import type { IneligibleCode } from '../scoring/index.js'
 import { openDailyValidator } from '../validator/programs.js'
 import { formatRanking, formatWeights } from '../validator/ranking-table.js'
-import type { Reporter, RoundSummary } from '../validator/reporter.js'
+import type { RoundSummary } from '../validator/reporter.js'
+import { registerDemoMiners } from './miners.js'
+import type { DemoOptions } from './run.js'
 
 export interface S1DemoMiner {
   name: string
@@ -99,17 +98,10 @@ function selections(byKind: ReadonlyMap<Kind, string[]>): Map<string, string[]> 
   return out
 }
 
-export interface S1DemoOptions {
+export interface S1DemoOptions extends Omit<DemoOptions, 'stateDir' | 'config'> {
   net: LocalNetwork
   competition: Competition
-  netuid: number
   dir: string
-  logger: Logger
-  reporter?: Reporter
-  out: NodeJS.WritableStream | null
-  jsonOut?: NodeJS.WritableStream
-  signal: AbortSignal
-  numThreads?: number
 }
 
 export async function runS1Demo(o: S1DemoOptions): Promise<S1DemoOutcome> {
@@ -123,13 +115,7 @@ export async function runS1Demo(o: S1DemoOptions): Promise<S1DemoOutcome> {
   for (const line of evalRows.lines) byKind.set(kindOf(line), [...(byKind.get(kindOf(line)) ?? []), line])
 
   // miners, then idle hotkeys up to HOTKEYS_IN_ALL
-  const miners: S1DemoMiner[] = []
-  const clients: LocalChain[] = []
-  for (const p of PLANS) {
-    const { chain, uid } = await net.clientFor(await devAddress(`FlockS1Miner-${p.name}`))
-    miners.push({ name: p.name, hotkey: chain.hotkey!, uid, expect: p.expect, dataset: p.dataset })
-    clients.push(chain)
-  }
+  const { miners, clients } = await registerDemoMiners(net, 'FlockS1Miner', PLANS)
   for (let i = 0; (await net.chain.metagraph(netuid)).neurons.length < HOTKEYS_IN_ALL; i++) await net.chain.register(netuid, await devAddress(`FlockS1Idle-${i}`))
   await net.chain.advanceBlocks(1)
 

@@ -23,6 +23,20 @@ export interface DemoMiner {
   dataset: string
 }
 
+/** Registers a client signing as each plan's miner (a dev key named `<prefix>-<name>`), in order: their uids follow. */
+export async function registerDemoMiners<M extends DemoMiner['expect'] | string>(
+  net: LocalNetwork, prefix: string, plans: ReadonlyArray<{ name: string; expect: M; dataset: string }>,
+): Promise<{ miners: Array<{ name: string; hotkey: string; uid: number; expect: M; dataset: string }>; clients: LocalChain[] }> {
+  const miners: Array<{ name: string; hotkey: string; uid: number; expect: M; dataset: string }> = []
+  const clients: LocalChain[] = []
+  for (const p of plans) {
+    const { chain, uid } = await net.clientFor(await devAddress(`${prefix}-${p.name}`))
+    miners.push({ name: p.name, hotkey: chain.hotkey!, uid, expect: p.expect, dataset: p.dataset })
+    clients.push(chain)
+  }
+  return { miners, clients }
+}
+
 interface Plan {
   name: string
   dataset: string
@@ -51,13 +65,7 @@ export const DEMO_PLANS: readonly Plan[] = [
  * invalid file and the copied string as a miner not using our tools would.
  */
 export async function addDemoMiners(net: LocalNetwork, netuid: number, config: CompetitionConfig, workDir: string): Promise<DemoMiner[]> {
-  const miners: DemoMiner[] = []
-  const clients: LocalChain[] = []
-  for (const p of DEMO_PLANS) {
-    const { chain, uid } = await net.clientFor(await devAddress(`FlockDemoMiner-${p.name}`))
-    miners.push({ name: p.name, hotkey: chain.hotkey!, uid, expect: p.expect, dataset: p.dataset })
-    clients.push(chain)
-  }
+  const { miners, clients } = await registerDemoMiners(net, 'FlockDemoMiner', DEMO_PLANS)
   await net.chain.advanceBlocks(1)
   await mkdir(workDir, { recursive: true })
   const committed = new Map<string, string>()

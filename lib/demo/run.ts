@@ -68,8 +68,7 @@ type DemoRun = (o: DemoOptions, net: LocalNetwork, dir: string, competition: Awa
 
 const DEMOS: Readonly<Record<CompetitionRules['cycle'], DemoRun>> = {
   epoch: epochDemo,
-  'daily-utc': (o, net, dir, competition) =>
-    runS1Demo({ ...o, net, dir, competition, out: o.out, ...(o.reporter ? { reporter: o.reporter } : {}), ...(o.jsonOut ? { jsonOut: o.jsonOut } : {}), ...(o.numThreads !== undefined ? { numThreads: o.numThreads } : {}) }),
+  'daily-utc': (o, net, dir, competition) => runS1Demo({ ...o, net, dir, competition }),
 }
 
 async function demo(o: DemoOptions, only: CompetitionRules['cycle'] | null): Promise<DemoOutcome | S1DemoOutcome> {

@@ -120,3 +120,13 @@ t.test('weights: once per tempo, when the next epoch is at most 50 blocks away (
   t.equal(weightsDue({ block: 1411, blocksUntilNextEpoch: 0 }, 1050), true, 'the next epoch\'s stretch')
   t.equal(weightsDue({ block: 5, blocksUntilNextEpoch: Number.POSITIVE_INFINITY }, null), false, 'tempo 0: never')
 })
+
+t.test('training: the live hyper-parameters (trainer.py:151-183; constants.py:14)', async (t) => {
+  const { flockOffS1Config: c } = await import('../../lib/competition/index.js')
+  t.match(c.lora, { r: 16, alpha: 32, dropout: 0.1, useRslora: false })
+  t.equal(c.lora.targetModules.length, 7, 'target_modules="all-linear": the seven projections')
+  t.match(c.training, { learningRate: 2e-4, warmupSteps: 5, microBatchSize: 1, gradAccumSteps: 8, epochs: 2, maxSeqLen: 2048, lrSchedule: 'linear', chatFormat: 'stripped-chatml' })
+  t.same(c.budget, { maxTrainRows: 100, stepsFromEpochs: true, rowSelection: 'first' }, 'the first 100 rows (train_ds.data_list[:eval_size], trainer.py:214), 2 epochs of them')
+  t.equal(c.baseModel.repo, 'Qwen/Qwen2.5-1.5B-Instruct')
+  t.match(c.scoring, { scheme: 'winner-take-all-rank', winnerTakeAllFraction: TOP_FRACTION })
+})

@@ -7,7 +7,7 @@
  * (no 4-bit base, fp32 AdamW) is in the README. The eval set is not pinned here: it is the head
  * of flock-io/flock-off-s1-competition's main branch when each day's competition opens.
  */
-import { LORA_TARGET_MODULES, type CompetitionConfig } from '../../config/index.js'
+import type { CompetitionConfig } from '../../config/index.js'
 import { defaultCompetitionConfig } from '../../config/defaults.js'
 import { SELECTION_SIZE } from './constants.js'
 
@@ -26,22 +26,9 @@ export const flockOffS1Config: CompetitionConfig = deepFreeze({
   name: FLOCK_OFF_S1,
   baseModel: { ...defaultCompetitionConfig.baseModel },
   evalSet: null,
-  lora: { r: 16, alpha: 32, dropout: 0.1, targetModules: [...LORA_TARGET_MODULES], useRslora: false },
-  training: {
-    learningRate: 2e-4,
-    warmupSteps: 5,
-    microBatchSize: 1,
-    gradAccumSteps: 8,
-    epochs: 2,
-    maxSeqLen: 2048,
-    lrSchedule: 'linear',
-    adamBeta1: 0.9,
-    adamBeta2: 0.999,
-    adamEps: 1e-8,
-    weightDecay: 0,
-    maxGradNorm: 1.0,
-    chatFormat: 'stripped-chatml',
-  },
+  // the live validator's LoRA and optimizer settings, which the default competition uses too
+  lora: { ...defaultCompetitionConfig.lora, targetModules: [...defaultCompetitionConfig.lora.targetModules] },
+  training: { ...defaultCompetitionConfig.training, chatFormat: 'stripped-chatml' },
   budget: { maxTrainRows: SELECTION_SIZE, stepsFromEpochs: true, rowSelection: 'first' },
   // The live validator reads any JSON lines; these bound what a validator downloads and parses.
   dataset: {
