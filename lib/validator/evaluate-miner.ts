@@ -10,7 +10,7 @@ import type { Logger } from 'pino'
 
 import { verifyCommitmentProof, type DatasetCommitment } from '../chain/index.js'
 import type { CompetitionConfig } from '../config/index.js'
-import { validateDataset, type DatasetIssue } from '../dataset/index.js'
+import { DatasetError, validateDataset, type DatasetIssue } from '../dataset/index.js'
 import { FlockError } from '../errors.js'
 import { evaluateDataset, type EvaluateProgress, type PreparedEvalSet } from '../evaluate/index.js'
 import { HubError, type CachedFile, type HubCache } from '../hub/index.js'
@@ -203,6 +203,8 @@ export async function evaluateMiner(deps: EvaluatorDeps, item: QueueItem, opts: 
   } catch (err) {
     if (signal.aborted) return stop()
     if (timeout.aborted) return run.record('timeout', `evaluation took longer than the budget of ${Math.round(deps.evalTimeoutMs / 1000)} s`, false)
+    // sampled rows the chat template or tokenizer cannot handle, each with its line
+    if (err instanceof DatasetError) return run.record('invalid-dataset', describeIssues(err.issues, err.issuesTruncated))
     return run.record('training-failed', describeError(err))
   }
 }

@@ -1,0 +1,197 @@
+/**
+ * Tokenizer workers, from the caller's side. Each request takes an idle worker
+ * (or starts one), and gives it back when done; a worker that overran the row
+ * time limit, was cancelled or died is terminated instead, so no request ever
+ * waits on another's hostile row, and the caller's event loop (timers, signals,
+ * SIGTERM handlers) keeps running while rows are tokenized.
+ *
+ * Time is the one bound @huggingface/jinja and @huggingface/tokenizers cannot
+ * enforce themselves: it is enforced here, by terminating the worker. Memory is
+ * bounded by the worker's heap limit (a worker past it dies alone, with
+ * ERR_WORKER_OUT_OF_MEMORY).
+ */
+import { extname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+
+import { CancelledError } from '../errors.js'
+import type { DatasetRow } from '../dataset/types.js'
+import { TokenizerError } from './errors.js'
+import type { RenderOutcome, RowOutcome, WorkerInit, WorkerReply, WorkerRequest } from './worker-protocol.js'
+
+export interface WorkerLimits {
+  /** a row (or a render) taking longer than this fails, and its worker is terminated */
+  rowTimeoutMs: number
+  /** the worker's V8 old-generation heap limit */
+  heapMb: number
+}
+
+export const DEFAULT_WORKER_LIMITS: Readonly<WorkerLimits> = Object.freeze({ rowTimeoutMs: 60_000, heapMb: 2048 })
+
+/** Rows sent to a worker in one message: small enough to clone quickly, large enough to keep it busy. */
+const CHUNK_ROWS = 64
+
+// tokenize-worker.ts under ts-node (tests, dev bins), tokenize-worker.js once compiled
+const WORKER_URL = new URL(`./tokenize-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url)
+
+type Stop = { kind: 'aborted' } | { kind: 'timeout' } | { kind: 'died'; reason: string }
+
+class WorkerStopped extends Error {
+  constructor(readonly stop: Stop) {
+    super(stop.kind)
+  }
+}
+
+function describeDeath(err: unknown): string {
+  const code = (err as { code?: unknown })?.code
+  if (code === 'ERR_WORKER_OUT_OF_MEMORY') return 'it ran out of memory'
+  return err instanceof Error ? err.message : String(err)
+}
+
+interface Handle {
+  worker: Worker
+  /** set once the worker failed or exited: it is never reused */
+  dead: string | null
+}
+
+export class TokenizerWorkerPool {
+  readonly #init: WorkerInit
+  readonly #limits: WorkerLimits
+  readonly #idle: Handle[] = []
+  #nextId = 1
+
+  constructor(init: WorkerInit, limits: WorkerLimits) {
+    this.#init = init
+    this.#limits = limits
+  }
+
+  /** Terminates the idle workers (busy ones end with their request). */
+  async close(): Promise<void> {
+    await Promise.all(this.#idle.splice(0).map((h) => h.worker.terminate()))
+  }
+
+  /** Tokenizes every row; a row that fails, times out or kills its worker gets a failed outcome, and the rest go on. */
+  async tokenize(rows: readonly DatasetRow[], maxSeqLen: number, signal?: AbortSignal): Promise<RowOutcome[]> {
+    const outcomes: RowOutcome[] = new Array(rows.length)
+    let next = 0
+    while (next < rows.length) {
+      const h = await this.#acquire(signal)
+      try {
+        while (next < rows.length) {
+          const first = next
+          const request: WorkerRequest = { id: this.#nextId++, kind: 'tokenize', rows: rows.slice(first, first + CHUNK_ROWS), first, maxSeqLen }
+          await this.#exchange(h, request, signal, (reply) => {
+            if (reply.kind === 'row') {
+              outcomes[reply.index] = reply.outcome
+              next = reply.index + 1
+            }
+            return reply.kind === 'done'
+          })
+        }
+        this.#release(h)
+      } catch (err) {
+        void h.worker.terminate()
+        const stop = this.#stopOf(err)
+        if (next >= rows.length) break // every row answered; only the end of the exchange was lost
+        outcomes[next] =
+          stop.kind === 'timeout'
+            ? { ok: false, code: 'E_TOKENIZE_TIMEOUT', reason: `tokenizing the row took longer than the limit of ${this.#limits.rowTimeoutMs} ms` }
+            : { ok: false, code: 'E_TOKENIZE_WORKER', reason: `the tokenizer worker died on the row: ${stop.reason}` }
+        next++
+      }
+    }
+    return outcomes
+  }
+
+  async render(row: DatasetRow, addGenerationPrompt: boolean, signal?: AbortSignal): Promise<RenderOutcome> {
+    const h = await this.#acquire(signal)
+    let outcome: RenderOutcome | undefined
+    try {
+      await this.#exchange(h, { id: this.#nextId++, kind: 'render', row, addGenerationPrompt }, signal, (reply) => {
+        if (reply.kind === 'rendered') outcome = reply.outcome
+        return reply.kind === 'rendered'
+      })
+      this.#release(h)
+      return outcome!
+    } catch (err) {
+      void h.worker.terminate()
+      const stop = this.#stopOf(err)
+      if (stop.kind === 'timeout') return { ok: false, code: 'E_TOKENIZE_TIMEOUT', reason: `rendering the row took longer than the limit of ${this.#limits.rowTimeoutMs} ms` }
+      return { ok: false, code: 'E_TOKENIZE_WORKER', reason: `the tokenizer worker died rendering the row: ${stop.reason}` }
+    }
+  }
+
+  /** Aborts become CancelledError; anything but a worker stop is rethrown. */
+  #stopOf(err: unknown): Exclude<Stop, { kind: 'aborted' }> {
+    if (!(err instanceof WorkerStopped)) throw err
+    if (err.stop.kind === 'aborted') throw new CancelledError('E_CANCELLED', 'tokenization was cancelled')
+    return err.stop
+  }
+
+  #release(h: Handle): void {
+    if (h.dead !== null) return
+    h.worker.unref()
+    this.#idle.push(h)
+  }
+
+  /** An idle worker, or a new one once it has loaded the tokenizer (a worker that cannot start is a TokenizerError, not a row's fault). */
+  async #acquire(signal?: AbortSignal): Promise<Handle> {
+    if (signal?.aborted) throw new CancelledError('E_CANCELLED', 'tokenization was cancelled')
+    const idle = this.#idle.pop()
+    if (idle) {
+      idle.worker.ref()
+      return idle
+    }
+    const worker = new Worker(WORKER_URL, { workerData: this.#init, resourceLimits: { maxOldGenerationSizeMb: this.#limits.heapMb } })
+    const h: Handle = { worker, dead: null }
+    // a permanent listener: an 'error' event with none would crash the caller's process
+    worker.on('error', (err) => (h.dead ??= describeDeath(err)))
+    worker.on('exit', (code) => (h.dead ??= `it exited with code ${code}`))
+    try {
+      await this.#exchange(h, null, signal, (reply) => reply.kind === 'ready')
+    } catch (err) {
+      void worker.terminate()
+      const stop = this.#stopOf(err)
+      throw new TokenizerError(`the tokenizer worker did not start: ${stop.kind === 'timeout' ? `no answer within ${this.#limits.rowTimeoutMs} ms` : stop.reason}`)
+    }
+    return h
+  }
+
+  /** Sends `request` (none: waits for 'ready') and feeds replies to `onReply` until it returns true. */
+  #exchange(h: Handle, request: WorkerRequest | null, signal: AbortSignal | undefined, onReply: (r: WorkerReply) => boolean): Promise<void> {
+    const { worker } = h
+    const id = request?.id ?? 0
+    return new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined
+      const arm = () => {
+        clearTimeout(timer)
+        timer = setTimeout(() => finish(new WorkerStopped({ kind: 'timeout' })), this.#limits.rowTimeoutMs)
+      }
+      const onMessage = (reply: WorkerReply) => {
+        if (reply.id !== id) return
+        arm()
+        if (onReply(reply)) finish()
+      }
+      const onError = (err: unknown) => finish(new WorkerStopped({ kind: 'died', reason: describeDeath(err) }))
+      const onExit = (code: number) => finish(new WorkerStopped({ kind: 'died', reason: h.dead ?? `it exited with code ${code}` }))
+      const onAbort = () => finish(new WorkerStopped({ kind: 'aborted' }))
+      const finish = (err?: Error) => {
+        clearTimeout(timer)
+        worker.off('message', onMessage)
+        worker.off('error', onError)
+        worker.off('exit', onExit)
+        signal?.removeEventListener('abort', onAbort)
+        if (err) reject(err)
+        else resolve()
+      }
+      if (h.dead !== null) return reject(new WorkerStopped({ kind: 'died', reason: h.dead }))
+      worker.on('message', onMessage)
+      worker.on('error', onError)
+      worker.on('exit', onExit)
+      signal?.addEventListener('abort', onAbort, { once: true })
+      if (signal?.aborted) return onAbort()
+      arm()
+      if (request) worker.postMessage(request)
+    })
+  }
+}
