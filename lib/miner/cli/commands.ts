@@ -1,7 +1,10 @@
 /** The three commands: each builds its objects, runs one lib/miner function and prints the result. */
+import { join } from 'node:path'
+
 import type { CompetitionConfig } from '../../config/index.js'
 import { DatasetError } from '../../dataset/index.js'
 import { InvalidArgumentError } from '../../errors.js'
+import { type ChatTokenizer, loadChatTokenizer } from '../../tokenize/index.js'
 import { resolvePreviewAssets } from '../assets.js'
 import { type CheckedDataset, checkDataset, readAndCheckDataset } from '../dataset-file.js'
 import { formatDatasetReport, formatPreview, formatSubmit } from '../format.js'
@@ -22,11 +25,22 @@ function print(ctx: Context, value: object, text: string): void {
 
 const signal = (ctx: Context) => (ctx.io.signal ? { signal: ctx.io.signal } : {})
 
+/** --model, else with --local the local model when it is there; else no tokenizer (the schema and limits only). */
+async function validationTokenizer(ctx: Context): Promise<{ tokenizer: ChatTokenizer; name: string } | null> {
+  const dir = ctx.args.model ? ctx.path(ctx.args.model) : ctx.local && (await exists(join(ctx.local.modelDir, 'tokenizer.json'))) ? ctx.local.modelDir : null
+  return dir === null ? null : { tokenizer: await loadChatTokenizer(dir), name: dir }
+}
+
 export async function validateCommand(ctx: Context): Promise<number> {
   const config = await competitionConfig(ctx)
-  const report = await checkDataset({ path: ctx.path(ctx.args.dataset_path), config, maxIssues: ctx.args.max_issues, ...signal(ctx) })
-  print(ctx, report, formatDatasetReport(report))
-  return report.ok ? 0 : 1
+  const tokenizer = await validationTokenizer(ctx)
+  try {
+    const report = await checkDataset({ path: ctx.path(ctx.args.dataset_path), config, maxIssues: ctx.args.max_issues, ...(tokenizer ? { tokenizer } : {}), ...signal(ctx) })
+    print(ctx, report, formatDatasetReport(report))
+    return report.ok ? 0 : 1
+  } finally {
+    await tokenizer?.tokenizer.close()
+  }
 }
 
 async function validDataset(ctx: Context, path: string, config: CompetitionConfig): Promise<CheckedDataset> {
