@@ -30,7 +30,7 @@ export interface CheckDatasetOptions {
   path: string
   config: Pick<CompetitionConfig, 'dataset'> & { training?: Pick<CompetitionConfig['training'], 'maxSeqLen'> }
   /** tokenize every row of a valid dataset with it; rows it cannot handle are problems (E_TOKENIZE) */
-  tokenizer?: { tokenizer: ChatTokenizer; name: string }
+  tokenizer?: { tokenizer: ChatTokenizer; name: string; onStart?: (rows: number) => void }
   /** default 100 */
   maxIssues?: number
   signal?: AbortSignal
@@ -78,6 +78,7 @@ async function tokenizeRows(report: DatasetReport, source: DatasetSource, option
   const signal = options.signal ? { signal: options.signal } : {}
   const ds = await readDataset(source, { limits: report.limits, ...signal })
   const maxSeqLen = options.config.training?.maxSeqLen ?? Infinity
+  options.tokenizer!.onStart?.(ds.rows.length)
   const t = await options.tokenizer!.tokenizer.tokenizeRows(ds.rows, { maxSeqLen, ...signal })
   const failed = rowFailureIssues(t.failed, ds.lines, ds.unit)
   const cap = options.maxIssues ?? 100

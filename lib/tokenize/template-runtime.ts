@@ -4,7 +4,9 @@
  * `range(1000000000)` grows a JS array until V8 aborts the whole process
  * (a "Fatal JavaScript invalid size error" no try/catch or worker can contain).
  *
- * - every AST node evaluated counts one step (loops, macros, recursion: all of it);
+ * - every AST node evaluated counts one step (loops, macros, recursion: all of it),
+ *   and every list an evaluation yields counts its length (a loop over it may
+ *   evaluate nothing per item);
  * - every string an evaluation yields (the output included) and every list is
  *   checked against a size bound as it is made;
  * - `range()` is ours: it refuses to build a list past the bound before building it.
@@ -32,8 +34,8 @@ export interface TemplateLimits {
 
 /**
  * Far above what real chat templates need (Qwen3's renders a 64-message row in
- * about 3,100 steps, Llama 3's in 1,400), far below what takes a render past a
- * second (about 1 µs a step) or hundreds of MB.
+ * about 12,000 steps, Llama 3's in 5,600), far below what takes a render past a
+ * second or hundreds of MB.
  */
 export const DEFAULT_TEMPLATE_LIMITS: Readonly<TemplateLimits> = Object.freeze({ maxSteps: 1_000_000, maxChars: 8 * 1024 * 1024, maxItems: 1024 * 1024 })
 
@@ -62,14 +64,23 @@ class BoundedInterpreter extends InterpreterBase {
     this.#limits = limits
   }
 
-  override evaluate(statement: unknown, environment: unknown): Evaluated {
-    if (++this.#steps > this.#limits.maxSteps)
+  #charge(steps: number): void {
+    this.#steps += steps
+    if (this.#steps > this.#limits.maxSteps)
       throw new TemplateLimitError(`the chat template took more than ${this.#limits.maxSteps} evaluation steps (a loop or recursion too long)`)
+  }
+
+  override evaluate(statement: unknown, environment: unknown): Evaluated {
+    this.#charge(1)
     const v = super.evaluate(statement, environment)
     if (v.type === 'StringValue' && (v.value as string).length > this.#limits.maxChars)
       throw new TemplateLimitError(`the chat template made a string of ${(v.value as string).length} characters, more than the limit of ${this.#limits.maxChars}`)
-    if ((v.type === 'ArrayValue' || v.type === 'TupleValue') && (v.value as unknown[]).length > this.#limits.maxItems)
-      throw new TemplateLimitError(`the chat template made a list of ${(v.value as unknown[]).length} items, more than the limit of ${this.#limits.maxItems}`)
+    if (v.type === 'ArrayValue' || v.type === 'TupleValue') {
+      const n = (v.value as unknown[]).length
+      if (n > this.#limits.maxItems) throw new TemplateLimitError(`the chat template made a list of ${n} items, more than the limit of ${this.#limits.maxItems}`)
+      // a loop over a list costs its length even when its body evaluates nothing
+      this.#charge(n)
+    }
     return v
   }
 }

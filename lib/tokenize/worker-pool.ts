@@ -22,11 +22,13 @@ import type { RenderOutcome, RowOutcome, WorkerInit, WorkerReply, WorkerRequest 
 export interface WorkerLimits {
   /** a row (or a render) taking longer than this fails, and its worker is terminated */
   rowTimeoutMs: number
+  /** a worker that has not loaded the tokenizer within this is a TokenizerError */
+  startTimeoutMs: number
   /** the worker's V8 old-generation heap limit */
   heapMb: number
 }
 
-export const DEFAULT_WORKER_LIMITS: Readonly<WorkerLimits> = Object.freeze({ rowTimeoutMs: 60_000, heapMb: 2048 })
+export const DEFAULT_WORKER_LIMITS: Readonly<WorkerLimits> = Object.freeze({ rowTimeoutMs: 60_000, startTimeoutMs: 120_000, heapMb: 2048 })
 
 /** Rows sent to a worker in one message: small enough to clone quickly, large enough to keep it busy. */
 const CHUNK_ROWS = 64
@@ -148,24 +150,24 @@ export class TokenizerWorkerPool {
     worker.on('error', (err) => (h.dead ??= describeDeath(err)))
     worker.on('exit', (code) => (h.dead ??= `it exited with code ${code}`))
     try {
-      await this.#exchange(h, null, signal, (reply) => reply.kind === 'ready')
+      await this.#exchange(h, null, signal, (reply) => reply.kind === 'ready', this.#limits.startTimeoutMs)
     } catch (err) {
       void worker.terminate()
       const stop = this.#stopOf(err)
-      throw new TokenizerError(`the tokenizer worker did not start: ${stop.kind === 'timeout' ? `no answer within ${this.#limits.rowTimeoutMs} ms` : stop.reason}`)
+      throw new TokenizerError(`the tokenizer worker did not start: ${stop.kind === 'timeout' ? `no answer within ${this.#limits.startTimeoutMs} ms` : stop.reason}`)
     }
     return h
   }
 
   /** Sends `request` (none: waits for 'ready') and feeds replies to `onReply` until it returns true. */
-  #exchange(h: Handle, request: WorkerRequest | null, signal: AbortSignal | undefined, onReply: (r: WorkerReply) => boolean): Promise<void> {
+  #exchange(h: Handle, request: WorkerRequest | null, signal: AbortSignal | undefined, onReply: (r: WorkerReply) => boolean, timeoutMs = this.#limits.rowTimeoutMs): Promise<void> {
     const { worker } = h
     const id = request?.id ?? 0
     return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined
       const arm = () => {
         clearTimeout(timer)
-        timer = setTimeout(() => finish(new WorkerStopped({ kind: 'timeout' })), this.#limits.rowTimeoutMs)
+        timer = setTimeout(() => finish(new WorkerStopped({ kind: 'timeout' })), timeoutMs)
       }
       const onMessage = (reply: WorkerReply) => {
         if (reply.id !== id) return

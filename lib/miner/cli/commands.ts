@@ -35,7 +35,10 @@ export async function validateCommand(ctx: Context): Promise<number> {
   const config = await competitionConfig(ctx)
   const tokenizer = await validationTokenizer(ctx)
   try {
-    const report = await checkDataset({ path: ctx.path(ctx.args.dataset_path), config, maxIssues: ctx.args.max_issues, ...(tokenizer ? { tokenizer } : {}), ...signal(ctx) })
+    const report = await checkDataset({
+      path: ctx.path(ctx.args.dataset_path), config, maxIssues: ctx.args.max_issues, ...signal(ctx),
+      ...(tokenizer ? { tokenizer: { ...tokenizer, onStart: (rows) => ctx.log.debug({ rows, tokenizer: tokenizer.name }, 'validate: tokenizing every row') } } : {}),
+    })
     print(ctx, report, formatDatasetReport(report))
     return report.ok ? 0 : 1
   } finally {
