@@ -2,6 +2,11 @@
 the rendered text, the token ids and the assistant mask (return_assistant_tokens_mask=True:
 tokens overlapping a {% generation %} span), for each conversation and for one of them cut to
 several lengths."""
+import json
+import sys
+
+import tokenizers
+import transformers
 
 
 def messages_of(r):
@@ -34,3 +39,19 @@ def reference(tok, conversations, truncate_index, truncate_lengths, marked=None,
         assert len(out["input_ids"]) == n
         truncation.append({"maxLength": n, "ids": out["input_ids"], "mask": out["assistant_masks"]})
     return results, truncation
+
+
+def write_expected(path, mask_definition, conversations, truncate_index, cases):
+    """The fixture the TypeScript tests read, and one summary line per case on stderr."""
+    expected = {
+        "generator": f"transformers {transformers.__version__}, tokenizers {tokenizers.__version__}",
+        "maskDefinition": mask_definition,
+        "conversations": conversations,
+        "truncateConversation": truncate_index,
+        "cases": cases,
+    }
+    with open(path, "w") as f:
+        json.dump(expected, f, ensure_ascii=False)
+        f.write("\n")
+    for c in cases:
+        print(c["name"], c["tokenizerClass"], [len(r["ids"]) for r in c["results"]], file=sys.stderr)

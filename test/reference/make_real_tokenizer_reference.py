@@ -26,14 +26,11 @@ Run from the repository root, after npm ci, with a venv that has transformers:
 import hashlib
 import json
 import os
-import sys
 
-import tokenizers
-import transformers
 from tokenizers import Tokenizer
 from transformers import AutoTokenizer
 
-from chat_reference import reference
+from chat_reference import reference, write_expected
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "test", "fixtures", "tokenize", "real-expected.json")
@@ -187,20 +184,9 @@ def main():
         if template_override is not None:
             case["chatTemplate"] = template_override
         cases.append(case)
-    expected = {
-        "generator": f"transformers {transformers.__version__}, tokenizers {tokenizers.__version__}",
-        "maskDefinition": "HF assistant_masks over a marked copy of each template: tokens overlapping what the template renders "
+    write_expected(OUT, "HF assistant_masks over a marked copy of each template: tokens overlapping what the template renders "
                           "for an assistant message after its header, through its end-of-turn token",
-        "conversations": CONVERSATIONS,
-        "truncateConversation": TRUNCATE_CONVERSATION,
-        "cases": cases,
-    }
-    with open(OUT, "w") as f:
-        json.dump(expected, f, ensure_ascii=False)
-        f.write("\n")
-    for c in cases:
-        print(c["name"], c["tokenizerClass"], [len(r["ids"]) for r in c["results"]], file=sys.stderr)
-
+                   CONVERSATIONS, TRUNCATE_CONVERSATION, cases)
 
 if __name__ == "__main__":
     main()

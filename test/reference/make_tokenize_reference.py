@@ -26,15 +26,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 
-import tokenizers
-import transformers
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 from transformers import AutoTokenizer
 
-from chat_reference import reference
+from chat_reference import reference, write_expected
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "test", "fixtures", "tokenize")
@@ -196,19 +193,8 @@ def main():
                           "tokenizerSha256": sha256(os.path.join(folder, "tokenizer.json")),
                           "tokenizerClass": type(tok).__name__, "results": results, "truncation": truncation})
 
-    expected = {
-        "generator": f"transformers {transformers.__version__}, tokenizers {tokenizers.__version__}",
-        "maskDefinition": "HF assistant_masks: tokens overlapping a {% generation %} span = assistant content + end-of-turn token",
-        "conversations": CONVERSATIONS,
-        "truncateConversation": TRUNCATE_CONVERSATION,
-        "cases": cases,
-    }
-    with open(os.path.join(OUT, "expected.json"), "w") as f:
-        json.dump(expected, f, ensure_ascii=False)
-        f.write("\n")
-    for c in cases:
-        print(c["name"], c["tokenizerClass"], [len(r["ids"]) for r in c["results"]], file=sys.stderr)
-
+    write_expected(os.path.join(OUT, "expected.json"), "HF assistant_masks: tokens overlapping a {% generation %} span = assistant content + end-of-turn token",
+                   CONVERSATIONS, TRUNCATE_CONVERSATION, cases)
 
 if __name__ == "__main__":
     main()
