@@ -67,10 +67,13 @@ function occurrences(text: string, part: string): number {
 function contentRegion(render: RenderChat, messages: TemplateMessage[], k: number, text: string, name: string): [number, number] | null {
   let p = Infinity
   let s = Infinity
-  for (const sentinel of SENTINELS) {
+  // a content that is a sentinel itself would render the same with it
+  for (const sentinel of SENTINELS.filter((x) => x !== messages[k]!.content)) {
     const probe = render(withContent(messages, k, sentinel), false)
     if (probe === text) return null
-    if (occurrences(probe, sentinel) > 1) throw new ChatTemplateError(`the chat template renders ${name} more than once, so its tokens cannot be located`)
+    // (other messages may hold the sentinel's text too)
+    if (occurrences(probe, sentinel) - occurrences(text, sentinel) > 1)
+      throw new ChatTemplateError(`the chat template renders ${name} more than once, so its tokens cannot be located`)
     const [pp, ss] = commonEnds(text, probe)
     p = Math.min(p, pp)
     s = Math.min(s, ss)

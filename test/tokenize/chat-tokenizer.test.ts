@@ -134,6 +134,34 @@ t.test('templates that render earlier turns differently once later ones follow',
   t.same(r3.droppedRows, [0], 'no target: dropped, as a row cut to nothing by truncation is')
 })
 
+t.test('content that looks like the sentinels the turns are located with', async (t) => {
+  const tok = await loadChatTokenizer(join(fixtures, 'chatml'))
+  t.teardown(() => tok.close())
+  const first = '\uE000flock-assistant-turn\uE001'
+  const r = await tok.tokenizeRows([
+    row('q', first), // an answer that is the first sentinel
+    row(first, 'a'), // a question that holds it
+    row('q', `\uE000${first}x\uE001`), // starts and ends like it
+    row(`${first} ${first}`, first, 'again', `${first}!`),
+  ])
+  t.same(r.failed, [])
+  const answers = r.sequences.map((seq) => {
+    const parts: string[] = []
+    let cur: number[] = []
+    seq.lossMask.forEach((m, i) => {
+      if (m) cur.push(seq.tokens[i]!)
+      else if (cur.length) parts.push(tok.decode(cur.splice(0)))
+    })
+    return parts
+  })
+  t.same(answers, [
+    [`${first}<|im_end|>`],
+    ['a<|im_end|>'],
+    [`\uE000${first}x\uE001<|im_end|>`],
+    [`${first}<|im_end|>`, `${first}!<|im_end|>`],
+  ])
+})
+
 t.test('missing or broken tokenizer files', async (t) => {
   await t.rejects(loadChatTokenizer('/nonexistent/model'), { code: 'E_TOKENIZER', message: /tokenizer\.json: cannot read/ })
   const dir = await copyFixture(t, 'chatml')
