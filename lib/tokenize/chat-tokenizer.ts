@@ -15,7 +15,7 @@ import { readTokenizerFiles, type SpecialTokens, type TemplateSource, type Token
 import { RowTokenizer, type SpecialTokenIds, type TemplateChoice, type TokenizedRow } from './row-tokenizer.js'
 import { checkTemplateLimits, type TemplateLimits } from './template-runtime.js'
 import type { RenderedChat } from './turn-spans.js'
-import { DEFAULT_WORKER_LIMITS, TokenizerWorkerPool, type WorkerLimits } from './worker-pool.js'
+import { DEFAULT_WORKER_LIMITS, newClientKey, type PoolClient, type TokenizerWorkerPool, workerPool, type WorkerLimits } from './worker-pool.js'
 import type { Failed, RowFailure } from './worker-protocol.js'
 
 export interface ChatTokenizerOptions extends TemplateChoice {
@@ -80,6 +80,7 @@ export class ChatTokenizer {
   /** vocabulary, encode and decode on the caller's thread: bounded work on the caller's own text */
   readonly #local: RowTokenizer
   readonly #pool: TokenizerWorkerPool
+  readonly #client: PoolClient
 
   constructor(files: TokenizerFiles, options: ChatTokenizerOptions = {}) {
     const limits = checkTemplateLimits(options.templateLimits)
@@ -93,7 +94,9 @@ export class ChatTokenizer {
     this.templateSource = this.#local.templateSource
     this.chatTemplate = this.#local.template.source
     this.maxTokenId = this.#local.maxTokenId
-    this.#pool = new TokenizerWorkerPool({ files, options: choice, limits }, checkedWorkerLimits(options.workerLimits))
+    const workerLimits = checkedWorkerLimits(options.workerLimits)
+    this.#client = { key: newClientKey(), init: { files, options: choice, limits }, limits: workerLimits }
+    this.#pool = workerPool(workerLimits.heapMb)
   }
 
   /** Reads tokenizer.json, tokenizer_config.json and chat_template.jinja from a model folder. */
@@ -112,25 +115,25 @@ export class ChatTokenizer {
 
   /** The rendered conversation, as apply_chat_template(tokenize=False) gives it. */
   async render(row: DatasetRow, options: { addGenerationPrompt?: boolean; signal?: AbortSignal } = {}): Promise<string> {
-    const r = await this.#pool.render(row, options.addGenerationPrompt ?? false, options.signal)
+    const r = await this.#pool.render(this.#client, row, options.addGenerationPrompt ?? false, options.signal)
     return r.ok ? r.chat.text : rethrow(r)
   }
 
   /** The rendered conversation and where each assistant turn (the loss targets) sits in it. */
   async renderWithSpans(row: DatasetRow, options: { signal?: AbortSignal } = {}): Promise<RenderedChat> {
-    const r = await this.#pool.render(row, false, options.signal)
+    const r = await this.#pool.render(this.#client, row, false, options.signal)
     return r.ok ? r.chat : rethrow(r)
   }
 
   /** One row, even one left without targets by truncation; throws ChatTemplateError, TemplateLimitError or TokenizerError when it cannot be tokenized. */
   async tokenizeRow(row: DatasetRow, options: TokenizeOptions = {}): Promise<TokenizedRow> {
-    const [o] = await this.#pool.tokenize([row], checkMaxSeqLen(options.maxSeqLen), options.signal)
+    const [o] = await this.#pool.tokenize(this.#client, [row], checkMaxSeqLen(options.maxSeqLen), options.signal)
     return o!.ok ? o!.row : rethrow(o!)
   }
 
   /** Tokenizes rows, cutting each to maxSeqLen, dropping those left with no target and listing those that fail. */
   async tokenizeRows(rows: readonly DatasetRow[], options: TokenizeOptions = {}): Promise<TokenizedRows> {
-    const outcomes = await this.#pool.tokenize(rows, checkMaxSeqLen(options.maxSeqLen), options.signal)
+    const outcomes = await this.#pool.tokenize(this.#client, rows, checkMaxSeqLen(options.maxSeqLen), options.signal)
     const out: TokenizedRows = { sequences: [], rowIndex: [], rows: rows.length, truncated: 0, dropped: 0, droppedRows: [], failed: [], tokens: 0, targetTokens: 0 }
     outcomes.forEach((o, i) => {
       if (!o.ok) {
@@ -152,9 +155,9 @@ export class ChatTokenizer {
     return out
   }
 
-  /** Ends the idle tokenizer workers now (they do not keep the process alive in any case). */
-  close(): Promise<void> {
-    return this.#pool.close()
+  /** Frees this tokenizer in the idle workers (they never keep the process alive; they are shared with other tokenizers). */
+  async close(): Promise<void> {
+    this.#pool.unload(this.#client.key)
   }
 }
 

@@ -1,4 +1,4 @@
-/** The messages between ChatTokenizer (worker-pool.ts) and its tokenizer worker (tokenize-worker.ts). */
+/** The messages between ChatTokenizer (worker-pool.ts) and the tokenizer workers (tokenize-worker.ts). */
 import type { DatasetRow } from '../dataset/types.js'
 import type { TokenizerFiles } from './model-files.js'
 import type { TemplateChoice, TokenizedRow } from './row-tokenizer.js'
@@ -20,15 +20,19 @@ export interface RowFailure {
   reason: string
 }
 
-export interface WorkerInit {
+/** What a worker needs to build one ChatTokenizer's RowTokenizer. */
+export interface TokenizerInit {
   files: TokenizerFiles
   options: TemplateChoice
   limits: TemplateLimits
 }
 
+/** `key` names the ChatTokenizer a request is for: a worker serves several. */
 export type WorkerRequest =
-  | { id: number; kind: 'tokenize'; rows: DatasetRow[]; first: number; maxSeqLen: number }
-  | { id: number; kind: 'render'; row: DatasetRow; addGenerationPrompt: boolean }
+  | { id: number; kind: 'load'; key: number; init: TokenizerInit }
+  | { id: number; kind: 'unload'; key: number }
+  | { id: number; kind: 'tokenize'; key: number; rows: DatasetRow[]; first: number; maxSeqLen: number }
+  | { id: number; kind: 'render'; key: number; row: DatasetRow; addGenerationPrompt: boolean }
 
 export type Failed = { ok: false; code: RowFailureCode; reason: string }
 export type RowOutcome = { ok: true; row: TokenizedRow } | Failed
@@ -36,6 +40,7 @@ export type RenderOutcome = { ok: true; chat: RenderedChat } | Failed
 
 export type WorkerReply =
   | { id: 0; kind: 'ready' }
+  | { id: number; kind: 'loaded'; error: string | null }
   | { id: number; kind: 'row'; index: number; outcome: RowOutcome }
   | { id: number; kind: 'done' }
   | { id: number; kind: 'rendered'; outcome: RenderOutcome }
