@@ -1,6 +1,7 @@
 /**
- * A model folder whose chat template refuses some rows: the tiny model, with a template
- * that raises on any message containing REFUSED_MARKER and otherwise renders as before.
+ * Model folders whose chat template refuses some rows: the tiny model, with a template
+ * that raises (or loops past every bound) on any message containing REFUSED_MARKER and
+ * otherwise renders as before.
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -10,16 +11,16 @@ import { type DatasetRow, writeTinyModel } from '../../lib/index.js'
 export const REFUSED_MARKER = 'UNTOKENIZABLE'
 export const REFUSAL = 'the template refuses this row'
 
-/** Prepends the refusal to a template. */
-export function refusingTemplate(template: string): string {
-  return `{% for m in messages %}{% if '${REFUSED_MARKER}' in m['content'] %}{{ raise_exception('${REFUSAL}') }}{% endif %}{% endfor %}${template}`
-}
+const whenMarked = (jinja: string) => `{% for m in messages %}{% if '${REFUSED_MARKER}' in m['content'] %}${jinja}{% endif %}{% endfor %}`
+const REFUSE = whenMarked(`{{ raise_exception('${REFUSAL}') }}`)
+/** nested loops: about a million steps, the default bound, a second or more per render */
+const LOOP = whenMarked('{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}')
 
-/** Rewrites the chat template of a model folder to refuse rows with the marker. */
-export async function makeTemplateRefuse(dir: string): Promise<void> {
+/** Rewrites the chat template of a model folder to refuse rows with the marker (or to loop on them). */
+export async function makeTemplateRefuse(dir: string, how: 'raise' | 'loop' = 'raise'): Promise<void> {
   const path = join(dir, 'tokenizer_config.json')
   const config = JSON.parse(await readFile(path, 'utf8')) as { chat_template: string }
-  await writeFile(path, JSON.stringify({ ...config, chat_template: refusingTemplate(config.chat_template) }))
+  await writeFile(path, JSON.stringify({ ...config, chat_template: (how === 'raise' ? REFUSE : LOOP) + config.chat_template }))
 }
 
 export async function writeRefusingTinyModel(dir: string, seed = 1): Promise<void> {
