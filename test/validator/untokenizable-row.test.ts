@@ -13,7 +13,7 @@ import type { Reporter, RoundSummary } from '../../lib/validator/reporter.js'
 import { localSubnet, type LocalSubnet } from '../helpers/local-subnet.js'
 import { makeTemplateRefuse, REFUSAL, refusedRow } from '../helpers/refusing-template.js'
 
-async function firstRound(s: LocalSubnet, modelDir: string, over: { devices?: string[]; evalTimeoutMs?: number }): Promise<RoundSummary> {
+async function firstRound(s: LocalSubnet, modelDir: string, over: { devices?: string[]; evalTimeoutMs?: number; maxAttempts?: number }): Promise<RoundSummary> {
   let summary: RoundSummary | undefined
   let roundDone: () => void = () => {}
   const done = new Promise<void>((resolve) => (roundDone = resolve))
@@ -26,7 +26,7 @@ async function firstRound(s: LocalSubnet, modelDir: string, over: { devices?: st
   }
   const v = await s.assemble({
     reporter, blocksPerEpoch: 20, pollMs: 20, marginBlocks: 0, numThreads: over.devices?.length ?? 1, ...over,
-    resolveFiles: async () => ({ modelDir, evalSet: { path: s.net.paths.evalSet } }),
+    resolveFiles: async () => ({ modelDir, evalPath: s.net.paths.evalSet }),
   })
   const stop = new AbortController()
   const loop = v.validator.run(stop.signal)
@@ -61,6 +61,6 @@ t.test('rows that make the template loop: the time budget stops tokenizing them,
   const modelDir = await refusingModel(s, 'loop')
   // each row takes the whole step bound, a second or more: far over the budget
   const slow = await s.addMiner('slow', { content: toJsonl(countingRows(40, 3).map(refusedRow)) })
-  const byUid = new Map((await firstRound(s, modelDir, { evalTimeoutMs: 1500 })).ranking.map((r) => [r.uid, r]))
-  t.match(byUid.get(slow.uid), { eligible: false, code: 'timeout', reason: /longer than the budget of 2 s/ })
+  const byUid = new Map((await firstRound(s, modelDir, { evalTimeoutMs: 1500, maxAttempts: 1 })).ranking.map((r) => [r.uid, r]))
+  t.match(byUid.get(slow.uid), { eligible: false, code: 'timeout', reason: /took longer than its budget of 2 s/ })
 })
