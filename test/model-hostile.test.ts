@@ -1,6 +1,6 @@
 // Hostile model folders: each gives its own typed error naming the file and the
 // tensor or field at fault, and the process keeps working afterwards.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
@@ -181,6 +181,13 @@ t.test('config.json that is not JSON', async (t) => {
   const dir = copyModel()
   writeFileSync(join(dir, 'config.json'), '{"architectures": [')
   await expectLoadError(t, dir, ModelFileError, 'E_FORMAT', ['config.json', 'invalid JSON'])
+})
+
+t.test('config.json that never ends (a link to /dev/zero) is read up to its cap, then refused', async (t) => {
+  const dir = copyModel()
+  rmSync(join(dir, 'config.json'))
+  symlinkSync('/dev/zero', join(dir, 'config.json'))
+  await expectLoadError(t, dir, ModelFileError, 'E_FORMAT', ['config.json', 'larger than 64 MiB'])
 })
 
 t.test('not a folder', async (t) => {

@@ -268,6 +268,14 @@ TEST_CASE("num_hidden_layers must match the layers the weights hold, before anyt
   }
 }
 
+TEST_CASE("JSON files are read with a cap on the bytes read, whatever stat says") {
+  const std::string dir = temp_dir();
+  CHECK(::symlink("/dev/zero", (dir + "/config.json").c_str()) == 0);
+  expect_error([&] { flk::load_model_config(dir + "/config.json"); }, FLOCK_E_FORMAT, {dir + "/config.json", "larger than 64 MiB"});
+  CHECK(::symlink("/dev/zero", (dir + "/model.safetensors.index.json").c_str()) == 0);
+  expect_error([&] { flk::Checkpoint c(dir); }, FLOCK_E_FORMAT, {"model.safetensors.index.json", "larger than 64 MiB"});
+}
+
 TEST_CASE("the C ABI reports load failures without crashing") {
   const std::string dir = temp_dir();
   flock_model* m = reinterpret_cast<flock_model*>(0x1);
