@@ -4,14 +4,18 @@
  * disk, ours or written by HF tools, has the content the hub announced.
  */
 import { randomUUID } from 'node:crypto'
-import { copyFile, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
 
+import { readTextCapped } from '../util/read-capped.js'
 import { type RepoCachePaths, recordFile } from './cache-layout.js'
 import { hashLocalFile, hashMismatch } from './content-hash.js'
 import type { HubErrorContext } from './errors.js'
 import type { RemoteFile } from './hub.js'
 import { resolveInside } from './safe-path.js'
+
+/** A record is a path, a size and two hashes: anything larger is damage, read no further. */
+const RECORD_MAX_BYTES = 64 * 1024
 
 export interface FileRecord {
   readonly path: string
@@ -40,7 +44,7 @@ export async function writeRecord(paths: RepoCachePaths, record: FileRecord): Pr
 export async function readRecord(paths: RepoCachePaths, path: string, ctx: HubErrorContext): Promise<FileRecord | undefined> {
   let record: FileRecord
   try {
-    record = JSON.parse(await readFile(recordFile(paths, path), 'utf8')) as FileRecord
+    record = JSON.parse(await readTextCapped(recordFile(paths, path), RECORD_MAX_BYTES)) as FileRecord
   } catch {
     return undefined
   }

@@ -13,6 +13,7 @@ import type { CommitFile, Hub, RemoteBody, RemoteFile } from './hub.js'
 import { repoLabel, type RepoRef } from './repo-id.js'
 import { assertCommitSha, isCommitSha } from './revision.js'
 import { assertSafeRepoPath } from './safe-path.js'
+import { MAX_LISTED_FILES } from './snapshot-listing.js'
 import { type HubToken, resolveHfToken, type ResolveTokenOptions } from './token.js'
 
 export interface HfHubOptions extends ResolveTokenOptions {
@@ -125,8 +126,11 @@ export class HfHub implements Hub {
     const ctx = { repo: repoLabel(repo), sha }
     assertCommitSha(sha, ctx)
     const files: RemoteFile[] = []
+    let entries = 0
     try {
       for await (const entry of listFiles({ repo: { type: repo.type, name: repo.name }, revision: sha, recursive: true, ...this.#call(ctx, signal) })) {
+        // a hub that pages on without end would otherwise fill memory one capped page at a time
+        if (++entries > MAX_LISTED_FILES) throw new HubProtocolError(`hub listed more than ${MAX_LISTED_FILES} entries`, ctx)
         if (entry.type === 'file') files.push(toRemoteFile(entry, { ...ctx, path: entry.path }))
       }
     } catch (err) {
