@@ -1,6 +1,5 @@
-/** JSON state files: read whole, written atomically (temp file, fsync, rename) by write-file-atomic. */
-import writeFileAtomic from 'write-file-atomic'
-
+/** JSON state files: read whole (capped), written atomically and durably (temp file, complete write, fsync, rename). */
+import { writeFileDurable } from '../util/durable-write.js'
 import { FileTooLargeError, readTextCapped } from '../util/read-capped.js'
 import { ChainStateError } from './errors.js'
 
@@ -25,5 +24,5 @@ export async function readJsonFile(path: string): Promise<unknown> {
 }
 
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(value, null, 1) + '\n', { mode: 0o600, fsync: true })
+  await writeFileDurable(path, JSON.stringify(value, null, 1) + '\n', { mode: 0o600 })
 }

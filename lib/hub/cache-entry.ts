@@ -4,9 +4,10 @@
  * disk, ours or written by HF tools, has the content the hub announced.
  */
 import { randomUUID } from 'node:crypto'
-import { copyFile, mkdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, rename, rm, stat, symlink } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
 
+import { writeFileDurable } from '../util/durable-write.js'
 import { readTextCapped } from '../util/read-capped.js'
 import { type RepoCachePaths, recordFile } from './cache-layout.js'
 import { hashLocalFile, hashMismatch } from './content-hash.js'
@@ -24,16 +25,10 @@ export interface FileRecord {
   readonly blob: string
 }
 
+/** Replaces `file` (creating its folder) atomically and durably. */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true })
-  const tmp = `${file}.${randomUUID()}.tmp`
-  try {
-    await writeFile(tmp, text, { flag: 'wx' })
-    await rename(tmp, file)
-  } catch (err) {
-    await rm(tmp, { force: true })
-    throw err
-  }
+  await writeFileDurable(file, text)
 }
 
 export async function writeRecord(paths: RepoCachePaths, record: FileRecord): Promise<void> {
