@@ -16,6 +16,7 @@ import { createReadStream } from 'node:fs'
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 
+import { writeAll } from '../util/durable-write.js'
 import { readTextCapped } from '../util/read-capped.js'
 import { writeFileAtomic } from './cache-entry.js'
 import { type HubErrorContext, HubNotFoundError, HubProtocolError } from './errors.js'
@@ -98,7 +99,7 @@ export class LocalHub implements Hub {
         for await (const chunk of content.stream() as unknown as AsyncIterable<Uint8Array>) {
           hash.update(chunk)
           size += chunk.byteLength
-          await out.write(chunk)
+          await writeAll(out, chunk, null)
         }
         await out.sync()
       } finally {
