@@ -1,27 +1,20 @@
 // Hostile hub answers: redirects to other schemes, answers that inflate without end, and links
 // and redirects to other origins, which must never receive the token. Every case ends in a
 // typed error (or a clean download) and the process goes on downloading.
-import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 import t from 'tap'
 
 import { datasetRepo, HubRedirectError, HubResponseTooLargeError } from '../../lib/index.js'
-import { startHubFixture, TOKEN } from '../helpers/hub-setup.js'
+import { LARGE_JSONL, seededHubFixture, sha256Of, SMALL_JSONL, TOKEN } from '../helpers/hub-setup.js'
 
 const REPO = 'miner/hostile'
 const repo = datasetRepo(REPO)
-const small = Buffer.from('{"conversations":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}\n'.repeat(8))
-const large = Buffer.from('{"conversations":[{"role":"user","content":"x"},{"role":"assistant","content":"y"}]}\n'.repeat(100))
-const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex')
-
-async function setup(t: { teardown: (fn: () => unknown) => void }) {
-  const fx = await startHubFixture({ lfsThreshold: 2048 })
-  t.teardown(() => fx.server.close())
-  const sha = fx.server.seed('dataset', REPO, { 'small.jsonl': small, 'large.jsonl': large, 'dir/a.jsonl': small })
-  return { ...fx, sha }
-}
+const small = SMALL_JSONL
+const large = LARGE_JSONL
+const sha256 = sha256Of
+const setup = (t: { teardown: (fn: () => unknown) => void }) => seededHubFixture(t, REPO, { 'dir/a.jsonl': SMALL_JSONL })
 
 /** A server on another origin (another port) that records every request and answers with `reply`. */
 async function otherOrigin(t: { teardown: (fn: () => unknown) => void }, reply: (req: IncomingMessage, res: ServerResponse) => void) {
