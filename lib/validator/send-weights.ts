@@ -6,7 +6,7 @@
  */
 import type { Chain, Neuron, TxReceipt, WeightsPolicy } from '../chain/index.js'
 import type { U16Weights } from '../scoring/index.js'
-import { describeError } from './evaluate-miner.js'
+import { describeError } from './miner-run.js'
 
 export type SendOutcome =
   | { status: 'set' | 'committed'; receipt: TxReceipt }
