@@ -18,11 +18,12 @@
  * period, and a stale lock is broken by removing it by name, which two breakers can both do.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { readdir, rm, writeFile } from 'node:fs/promises'
 import { hostname, uptime } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
+import { readTextCapped } from '../../util/read-capped.js'
 import { StoreLockedError } from './errors.js'
 
 const CLAIM = /^lock\.([0-9a-f]{8})\.(\d{1,10})\.(\d{1,16})\.([0-9a-f]{8})$/
@@ -85,7 +86,7 @@ async function otherClaims(dir: string, mine: string): Promise<Other[]> {
   if (names.has(LEGACY)) {
     let legacy: Claimant | null = null
     try {
-      const info = JSON.parse(await readFile(join(dir, LEGACY), 'utf8')) as { pid?: unknown; host?: unknown; startedAt?: unknown }
+      const info = JSON.parse(await readTextCapped(join(dir, LEGACY), 64 * 1024)) as { pid?: unknown; host?: unknown; startedAt?: unknown }
       if (typeof info.host === 'string' && typeof info.pid === 'number' && typeof info.startedAt === 'number')
         legacy = { host: hostTag(info.host), pid: info.pid, startedAt: info.startedAt }
     } catch {
