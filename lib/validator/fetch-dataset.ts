@@ -4,7 +4,7 @@
  * with exactly one other .jsonl file at that commit is read from that one.
  */
 import type { DatasetCommitment } from '../chain/index.js'
-import { datasetRepo, HubError, HubNotFoundError, isTransientHubError, type CachedFile, type HubCache } from '../hub/index.js'
+import { datasetRepo, HubNotFoundError, type CachedFile, type HubCache } from '../hub/index.js'
 
 export const DATASET_FILE = 'data.jsonl'
 
@@ -21,9 +21,4 @@ export async function fetchDataset(cache: HubCache, c: DatasetCommitment, maxByt
     }
     return get(jsonl[0]!.path)
   }
-}
-
-/** Hub failures that will not pass by waiting (a missing, oversize, private or malformed repo; a hostile answer): the ones the hub client does not retry. */
-export function isPermanentDownloadError(err: unknown): boolean {
-  return err instanceof HubError && !isTransientHubError(err)
 }
