@@ -49,7 +49,7 @@ for (const arch of ['qwen2', 'llama'] as TinyArch[]) {
     t.equal(model.info.vocabSize, info.vocabSize)
     t.equal(tok.maxTokenId, info.maxTokenId)
     t.ok(tok.maxTokenId < model.info.vocabSize, 'every token id the tokenizer emits is in the model vocabulary')
-    const seqs = tok.tokenizeRows(rows).sequences
+    const seqs = (await tok.tokenizeRows(rows)).sequences
     t.equal(seqs.length, 2)
     const r = await model.computeLoss(seqs, { logits: true })
     t.equal(r.numTargets, seqs[0]!.numTargets + seqs[1]!.numTargets)
