@@ -4,7 +4,6 @@
  * the address the file states. Secrets stay inside this function: errors carry
  * paths and addresses only, and the returned object holds no seed or phrase.
  */
-import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 
@@ -13,9 +12,13 @@ import type { KeyringPair } from '@polkadot/keyring/types'
 import { hexToU8a, isHex } from '@polkadot/util'
 import { cryptoWaitReady, mnemonicValidate } from '@polkadot/util-crypto'
 
+import { FileTooLargeError, readTextCapped } from '../util/read-capped.js'
 import { WalletError } from './errors.js'
 
 export const DEFAULT_WALLET_PATH = '~/.bittensor/wallets'
+
+/** btcli's hotkey files are a few hundred bytes. */
+const HOTKEY_FILE_MAX_BYTES = 64 * 1024
 
 export interface WalletOptions {
   /** --wallet.path; `~` expands to the home folder. */
@@ -60,8 +63,9 @@ export async function loadHotkey(options: WalletOptions): Promise<Hotkey> {
   const file = hotkeyFilePath(options)
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = await readTextCapped(file, HOTKEY_FILE_MAX_BYTES)
   } catch (err) {
+    if (err instanceof FileTooLargeError) throw new WalletError(`hotkey file ${file} is larger than ${HOTKEY_FILE_MAX_BYTES} bytes; it is not a hotkey file`)
     const code = (err as NodeJS.ErrnoException).code
     throw new WalletError(code === 'ENOENT' ? `no hotkey file at ${file}` : `cannot read hotkey file ${file} (${code ?? 'error'})`)
   }

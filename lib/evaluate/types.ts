@@ -1,6 +1,6 @@
 /** Options and result of evaluateDataset(). */
 import type { CompetitionConfig } from '../config/index.js'
-import type { DatasetSource } from '../dataset/index.js'
+import type { DatasetIssue, DatasetSource } from '../dataset/index.js'
 import type { DeviceSpec } from '../device.js'
 import type { BaseModel } from '../model.js'
 import type { ChatTokenizer } from '../tokenize/index.js'
@@ -45,7 +45,15 @@ export interface EvaluateDatasetOptions {
   /** Write the trained adapter here in PEFT layout. */
   saveAdapterDir?: string
   onProgress?: (p: EvaluateProgress) => void
+  /** Stops reading, tokenizing and training, at any point; the call then rejects with CancelledError. */
   signal?: AbortSignal
+  /**
+   * A sampled training row the chat template or tokenizer cannot handle: 'fail' (the
+   * default, what validators do) rejects with a DatasetError naming each such row's
+   * line; 'skip' trains on the other rows and lists them in `failedRows.train`.
+   * Eval-set rows that cannot be tokenized are always left out and listed.
+   */
+  untokenizableRows?: 'fail' | 'skip'
 }
 
 export interface TrainingBudgetUsed {
@@ -86,7 +94,12 @@ export interface EvalResult {
     evalTargets: number
     evalTruncated: number
     evalDropped: number
+    /** sampled training rows, and eval rows, that could not be tokenized (see failedRows) */
+    trainFailed: number
+    evalFailed: number
   }
+  /** Each row that could not be tokenized, with its line and the reason (training rows only with untokenizableRows 'skip'). */
+  failedRows: { train: DatasetIssue[]; eval: DatasetIssue[] }
   timings: { loadSeconds: number; readSeconds: number; tokenizeSeconds: number; trainSeconds: number; evalSeconds: number; totalSeconds: number }
   tokensPerSecond: number
   peakRssBytes: number

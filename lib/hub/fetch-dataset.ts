@@ -3,7 +3,7 @@
  * size-capped, through the hub cache. The file is `data.jsonl` (what the live subnet uses); a repo without it but
  * with exactly one other .jsonl file at that commit is read from that one.
  */
-import { HubError, HubNotFoundError } from './errors.js'
+import { HubNotFoundError } from './errors.js'
 import type { CachedFile, HubCache } from './hub-cache.js'
 import { datasetRepo } from './repo-id.js'
 
@@ -28,11 +28,4 @@ export async function fetchDataset(cache: HubCache, c: DatasetLocation, maxBytes
     }
     return get(jsonl[0]!.path)
   }
-}
-
-/** Hub failures that will not pass by waiting: the miner's repo is missing, too large, private or malformed. */
-const PERMANENT = new Set(['E_HUB_NOT_FOUND', 'E_HUB_TOO_LARGE', 'E_HUB_AUTH', 'E_HUB_INTEGRITY', 'E_HUB_PROTOCOL', 'E_HUB_REPO_ID', 'E_HUB_REVISION', 'E_HUB_UNSAFE_PATH', 'E_HUB_REQUEST'])
-
-export function isPermanentDownloadError(err: unknown): boolean {
-  return err instanceof HubError && PERMANENT.has(err.code)
 }

@@ -13,12 +13,19 @@ export function table(rows: ReadonlyArray<readonly [string, string]>): string {
 const kb = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`)
 const secs = (s: number) => `${s.toFixed(2)} s`
 
+function tokenizedNote(r: DatasetReport): string {
+  const t = r.tokenized
+  if (t === null) return ''
+  const dropped = t.noTargets > 0 ? `; ${t.noTargets} row(s) have no assistant token within ${t.maxSeqLen} tokens and would be dropped` : ''
+  return `\n  every row tokenized with ${t.tokenizer}: ${t.rows - t.failed} of ${t.rows} ok${dropped}`
+}
+
 export function formatDatasetReport(r: DatasetReport): string {
-  if (r.ok) return `${r.path}: valid — ${r.rows} row${r.rows === 1 ? "" : "s"}, ${kb(r.bytes)}, content hash ${r.contentHash}\n`
+  if (r.ok) return `${r.path}: valid — ${r.rows} row${r.rows === 1 ? "" : "s"}, ${kb(r.bytes)}, content hash ${r.contentHash}${tokenizedNote(r)}\n`
   const count = `${r.issues.length}${r.issuesTruncated ? '+' : ''}`
   const lines = r.issues.map((i) => `  ${i.message}  [${i.code}]`)
   const more = r.issuesTruncated ? ['  ... stopped at the cap; fix these and run again for the rest'] : []
-  return [`${r.path}: INVALID — ${count} problem(s)`, ...lines, ...more].join('\n') + '\n'
+  return [`${r.path}: INVALID — ${count} problem(s)`, ...lines, ...more].join('\n') + tokenizedNote(r) + '\n'
 }
 
 export interface PreviewShown {

@@ -14,11 +14,12 @@ const expected = JSON.parse(await readFile(join(fixtures, 'stripped-chatml.json'
   cases: Array<{ row: DatasetRow; maxSeqLen: number; ids: number[]; mask: number[] }>
 }
 const tok = await ChatTokenizer.fromModelDir(join(fixtures, 'chatml'))
+t.teardown(() => tok.close())
 
 t.test('ids and masks equal the live algorithm with transformers\' tokenizer', async (t) => {
   t.ok(expected.cases.length >= 5)
   for (const [i, c] of expected.cases.entries()) {
-    const r = tok.tokenizeRow(c.row, { maxSeqLen: c.maxSeqLen, format: 'stripped-chatml' })
+    const r = await tok.tokenizeRow(c.row, { maxSeqLen: c.maxSeqLen, format: 'stripped-chatml' })
     t.same([...r.tokens], c.ids, `case ${i}: token ids`)
     t.same([...r.lossMask], c.mask, `case ${i}: loss mask`)
     t.equal(r.truncated, c.maxSeqLen < 4096, `case ${i}: truncated`)
@@ -28,11 +29,11 @@ t.test('ids and masks equal the live algorithm with transformers\' tokenizer', a
 
 t.test('the loss covers the assistant content, <|im_end|> and the newline after it; nothing else', async (t) => {
   const row = expected.cases[0]!.row
-  const r = tok.tokenizeRow(row, { format: 'stripped-chatml' })
+  const r = await tok.tokenizeRow(row, { format: 'stripped-chatml' })
   const target = [...r.tokens].filter((_, i) => r.lossMask[i] === 1)
   t.equal(tok.decode(target), '42 comes after 41.<|im_end|>\n')
   t.same(strippedChatmlPieces(row).map((p) => p.target), [false, true])
-  const template = tok.tokenizeRow(row)
+  const template = await tok.tokenizeRow(row)
   t.not([...template.tokens].join(','), [...r.tokens].join(','), 'the model\'s template (a default system prompt) renders otherwise')
 })
 

@@ -8,7 +8,7 @@
 import { createReadStream } from 'node:fs'
 
 import { FlockError } from '../../errors.js'
-import { splitLines } from '../../dataset/lines.js'
+import { splitLines } from '../../util/lines.js'
 import { parseLine } from '../../dataset/parse-line.js'
 import { canonicalJson } from '../../util/canonical-json.js'
 import { SELECTION_SIZE } from './constants.js'

@@ -38,8 +38,11 @@ export function minerParser(y: Argv): Argv<MinerArgs> {
   return withCommonFlags(y)
     .scriptName('flock-miner')
     .usage('$0 <command> — validate, preview and publish a chat dataset for the FLockDataset subnet')
-    .command('validate', 'check a dataset against the competition\'s schema and limits; lists every problem with its line and field', (c) =>
-      c.option('dataset_path', dataset).option('max_issues', { type: 'number', default: 100, describe: 'stop after this many problems' }),
+    .command('validate', 'check a dataset against the competition\'s schema and limits (and the model\'s chat template); lists every problem with its line and field', (c) =>
+      c
+        .option('dataset_path', dataset)
+        .option('max_issues', { type: 'number', default: 100, describe: 'stop after this many problems' })
+        .option('model', { type: 'string', describe: 'a model folder: also tokenize every row with its tokenizer and chat template, as training does (with --local: the local model)' }),
     )
     .command('preview', 'train and evaluate as validators do: with the wallet flags, the loss validators compute for your commitment; before committing, the mean and range over --seeds draws', (c) =>
       hubFlags(c)

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises'
 import { competitionFiles } from '../../cli/competition.js'
 import type { CompetitionConfig } from '../../config/index.js'
 import { DatasetError } from '../../dataset/index.js'
+import { type ChatTokenizer, loadChatTokenizer } from '../../tokenize/index.js'
 import { type CheckedDataset, checkDataset, readAndCheckDataset } from '../dataset-file.js'
 import { committedContentHash } from '../committed-content.js'
 import { formatDatasetReport, formatPreview, formatSubmit } from '../format.js'
@@ -25,11 +26,25 @@ function print(ctx: Context, value: object, text: string): void {
 
 const signal = (ctx: Context) => (ctx.io.signal ? { signal: ctx.io.signal } : {})
 
+/** --model, else with --local the local model; else no tokenizer (the schema and limits only). Call after competitionConfig (which writes the local model). */
+async function validationTokenizer(ctx: Context): Promise<{ tokenizer: ChatTokenizer; name: string } | null> {
+  const dir = ctx.args.model ? ctx.path(ctx.args.model) : (ctx.local?.model ?? null)
+  return dir === null ? null : { tokenizer: await loadChatTokenizer(dir), name: dir }
+}
+
 export async function validateCommand(ctx: Context): Promise<number> {
   const config = await competitionConfig(ctx)
-  const report = await checkDataset({ path: ctx.path(ctx.args.dataset_path), config, maxIssues: ctx.args.max_issues, ...signal(ctx) })
-  print(ctx, report, formatDatasetReport(report))
-  return report.ok ? 0 : 1
+  const tokenizer = await validationTokenizer(ctx)
+  try {
+    const report = await checkDataset({
+      path: ctx.path(ctx.args.dataset_path), config, maxIssues: ctx.args.max_issues, ...signal(ctx),
+      ...(tokenizer ? { tokenizer: { ...tokenizer, onStart: (rows) => ctx.log.debug({ rows, tokenizer: tokenizer.name }, 'validate: tokenizing every row') } } : {}),
+    })
+    print(ctx, report, formatDatasetReport(report))
+    return report.ok ? 0 : 1
+  } finally {
+    await tokenizer?.tokenizer.close()
+  }
 }
 
 async function validDataset(ctx: Context, path: string, config: CompetitionConfig): Promise<CheckedDataset> {

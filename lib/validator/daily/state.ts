@@ -4,15 +4,15 @@
  * the one whose winner holds the weight, whether yesterday's reward carries on (no new
  * eval set), each competition's eval set, recorded submissions, status and winner, the
  * weights, and the epoch step the weights were last sent for. One JSON file, written
- * atomically (write-file-atomic) after every change; a damaged file is reported, never
+ * durably (lib/util/durable-write.ts) after every change; a damaged file is reported, never
  * replaced with an empty state.
  */
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
-import writeFileAtomic from 'write-file-atomic'
 import { z } from 'zod'
 
+import { writeFileDurable } from '../../util/durable-write.js'
+import { readTextCapped } from '../../util/read-capped.js'
 import { StoreCorruptError } from '../store/index.js'
 
 const pinned = z.strictObject({ repo: z.string(), revision: z.string(), file: z.string() })
@@ -51,6 +51,9 @@ export type WinnerRecord = z.infer<typeof winner>
 
 export const STATE_FILE = 'flock-off-s1-state.json'
 
+/** Larger than any state this writes (14 competitions of a few thousand submissions). */
+const MAX_STATE_BYTES = 64 * 1024 * 1024
+
 /** Competitions kept in the file (the oldest completed ones are dropped). */
 const KEEP = 14
 
@@ -68,7 +71,7 @@ export class DailyStateFile {
     const path = join(dir, STATE_FILE)
     let text: string
     try {
-      text = await readFile(path, 'utf8')
+      text = await readTextCapped(path, MAX_STATE_BYTES)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new DailyStateFile(path, initialState(burnUid))
       throw err
@@ -89,6 +92,6 @@ export class DailyStateFile {
     for (const id of ids.slice(0, Math.max(0, ids.length - KEEP))) {
       if (id !== this.state.active && id !== this.state.reward) delete this.state.competitions[id]
     }
-    await writeFileAtomic(this.path, JSON.stringify(this.state, null, 1) + '\n', { fsync: true })
+    await writeFileDurable(this.path, JSON.stringify(this.state, null, 1) + '\n')
   }
 }
