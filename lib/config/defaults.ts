@@ -2,15 +2,8 @@
  * The default competition: the live FLock subnet's training settings
  * (shared/reference/peft-lora.md) on Qwen2.5-1.5B-Instruct.
  */
+import { deepFreeze } from '../util/deep-freeze.js'
 import { LORA_TARGET_MODULES, type CompetitionConfig } from './schema.js'
-
-function deepFreeze<T>(v: T): T {
-  if (v !== null && typeof v === 'object') {
-    for (const x of Object.values(v)) deepFreeze(x)
-    Object.freeze(v)
-  }
-  return v
-}
 
 export const defaultCompetitionConfig: CompetitionConfig = deepFreeze({
   version: 1,

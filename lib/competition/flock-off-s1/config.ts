@@ -9,17 +9,10 @@
  */
 import type { CompetitionConfig } from '../../config/index.js'
 import { defaultCompetitionConfig } from '../../config/defaults.js'
+import { deepFreeze } from '../../util/deep-freeze.js'
 import { SELECTION_SIZE } from './constants.js'
 
 export const FLOCK_OFF_S1 = 'flock-off-s1'
-
-function deepFreeze<T>(v: T): T {
-  if (v !== null && typeof v === 'object') {
-    for (const x of Object.values(v)) deepFreeze(x)
-    Object.freeze(v)
-  }
-  return v
-}
 
 export const flockOffS1Config: CompetitionConfig = deepFreeze({
   version: 1,
