@@ -173,3 +173,24 @@ export function decryptTimelocked(commit: Uint8Array, signatureHex: string): Uin
     throw new TimelockError('the ciphertext body fails its authentication tag')
   }
 }
+
+/**
+ * A beacon of one's own, for the local chain: its public key, and its signature of a round
+ * (what drand publishes for quicknet), which opens what was encrypted to that round.
+ */
+export class LocalBeacon {
+  readonly #secret: bigint
+  constructor(secretHex: string) {
+    this.#secret = bls.fields.Fr.create(BigInt(`0x${secretHex.replace(/^0x/, '')}`))
+    if (this.#secret === 0n) throw new TimelockError('the beacon secret is zero')
+  }
+  static newSecret(): string {
+    return Buffer.from(bls.utils.randomSecretKey()).toString('hex')
+  }
+  get publicKey(): Uint8Array {
+    return G2.BASE.multiply(this.#secret).toBytes(true)
+  }
+  signatureHex(round: bigint): string {
+    return roundIdentity(round).multiply(this.#secret).toHex(true)
+  }
+}
