@@ -18,7 +18,7 @@ export interface EpochInfo {
   startBlock: number
   /** The block of the next epoch step as scheduled now (Infinity when tempo is 0). */
   nextEpochBlock: number
-  /** nextEpochBlock - block. */
+  /** Blocks until the next epoch begins (nextEpochBlock - block); commitment space is renewed then. */
   blocksUntilNextEpoch: number
 }
 
