@@ -11,17 +11,14 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import type { KeyringPair } from '@polkadot/keyring/types'
 
-import { QUICKNET, SubtensorChain, type SubtensorChainOptions } from '../../lib/index.js'
+import { SubtensorChain, type SubtensorChainOptions } from '../../lib/index.js'
 import { asHotkey, devAccounts } from '../helpers/chain-fixtures.js'
 import { MockSubtensor } from '../helpers/subtensor-mock/node.js'
 import type { Generation } from '../helpers/subtensor-mock/codec.js'
-import { SIGNATURE_1000 } from '../helpers/timelock-cases.js'
+import { clockForRound1000, SIGNATURE_1000 } from '../helpers/timelock-cases.js'
 
 const SHA = '0123456789abcdef0123456789abcdef01234567'
 const PROOF = 'f'.repeat(32)
-
-/** A wall clock at which `blocks` blocks of 12 s from now fall in drand round 1000 (quicknet: genesis + 3 s per round). */
-export const clockForRound1000 = (blocks: number) => () => (QUICKNET.genesisTime + 1000 * 3 - blocks * 12 + 1) * 1000
 
 async function start(t: Test, generation: Generation) {
   const node = await MockSubtensor.start({ generation })

@@ -3,11 +3,14 @@
 // sha256 stream, so our ciphertexts are the same bytes on every run of the current code.
 import { createHash } from 'node:crypto'
 
-import { encodeWeightsPayload, encryptTimelocked, type TimelockedWeightsInput } from '../../lib/chain/index.js'
+import { encodeWeightsPayload, encryptTimelocked, QUICKNET, type TimelockedWeightsInput } from '../../lib/chain/index.js'
 
 /** drand quicknet's round 1000 and its public signature (https://api.drand.sh/<quicknet>/public/1000). */
 export const ROUND_1000 = 1000n
 export const SIGNATURE_1000 = 'b44679b9a59af2ec876b1a6b1ad52ea9b1615fc3982b19576350f93447cb1125e342b73a8dd2bacbe47e4b6b63ed5e39'
+
+/** A wall clock (ms) at which `blocks` blocks of 12 s from now fall in round 1000 (quicknet: 3 s per round from genesis). */
+export const clockForRound1000 = (blocks: number) => () => (QUICKNET.genesisTime + 1000 * 3 - blocks * 12 + 1) * 1000
 
 export function seededRandom(seed: string): (n: number) => Uint8Array {
   let counter = 0
