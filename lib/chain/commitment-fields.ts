@@ -28,9 +28,13 @@ export function fieldsToText(fields: ReadonlyArray<Uint8Array | null>): string |
   }
 }
 
-/** Commitment space one commitment of `text` is charged: its raw bytes, at least 100. */
-export function commitmentSpaceCharge(text: string): number {
-  return Math.max(MIN_SPACE_CHARGE, Buffer.byteLength(text, 'utf8'))
+/** Bytes a timelocked ciphertext adds to its plaintext (tle header, AES-GCM tag and nonce, framing). */
+export const TIMELOCK_OVERHEAD_BYTES = 244
+
+/** Commitment space one commitment of `text` is charged: its raw bytes, or a timelocked one's ciphertext; at least 100. */
+export function commitmentSpaceCharge(text: string, options: { timelocked?: boolean } = {}): number {
+  const bytes = options.timelocked ? timelockPlaintext(text).length + TIMELOCK_OVERHEAD_BYTES : Buffer.byteLength(text, 'utf8')
+  return Math.max(MIN_SPACE_CHARGE, bytes)
 }
 
 /** What a timelocked commitment encrypts: the SCALE encoding of the text (as the SDK's get_encrypted_commitment does). */

@@ -66,7 +66,8 @@ export async function signingChain(ctx: Context): Promise<Chain> {
   const { wallet, netuid } = ctx.args
   const walletPath = wallet.path.startsWith('~') ? wallet.path : ctx.path(wallet.path)
   const hotkey = await loadHotkey({ path: walletPath, name: wallet.name, hotkey: wallet.hotkey })
-  if (!ctx.local) return SubtensorChain.connect({ network: ctx.args.subtensor.network, hotkey })
+  const blockTime = ctx.args.subtensor.block_time
+  if (!ctx.local) return SubtensorChain.connect({ network: ctx.args.subtensor.network, hotkey, ...(blockTime !== undefined ? { blockSeconds: blockTime } : {}) })
   const setup = await openLocalChain({ layout: ctx.local, hotkey, netuid })
   if (setup.createdSubnet) ctx.log.info({ netuid, chain: ctx.local.chainFile }, 'local chain: created the subnet')
   if (setup.registered) ctx.log.info({ netuid, hotkey: hotkey.address, uid: setup.uid }, 'local chain: registered the hotkey')
