@@ -46,6 +46,9 @@ async function main(): Promise<void> {
       if (a.demo && (a.redis?.url !== undefined || a.devices !== undefined)) throw new Error('--demo evaluates in this process on the cpu: drop --redis.url and --devices')
       if (a.eval_timeout !== undefined && !(a.eval_timeout > 0)) throw new Error('--eval_timeout must be a positive number of seconds')
       if (a.blocks_per_epoch !== undefined && !(Number.isInteger(a.blocks_per_epoch) && a.blocks_per_epoch > 0)) throw new Error('--blocks_per_epoch must be a positive integer')
+      const cr = (a.weights as WeightsArgs | undefined)?.commit_reveal
+      // yargs does not check choices of a dotted flag whose parent is declared
+      if (cr !== undefined && cr !== 'auto' && cr !== 'hash') throw new Error(`--weights.commit_reveal must be auto or hash, got ${JSON.stringify(cr)}`)
       const mech = (a.weights as WeightsArgs | undefined)?.mechanism_id
       if (mech !== undefined && !(Number.isInteger(mech) && mech >= 0 && mech <= 255)) throw new Error('--weights.mechanism_id must be an integer from 0 to 255')
       return true
