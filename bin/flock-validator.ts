@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers'
 import { logLevel, withCommonFlags } from '../lib/cli/common-flags.js'
 import { withQueueFlags } from '../lib/cli/queue-flags.js'
 import { createLogger } from '../lib/cli/logger.js'
+import { withUsage } from '../lib/cli/usage.js'
 import { stopOnSignals } from '../lib/cli/signals.js'
 import { runDemo } from '../lib/demo/run.js'
 import { parseDevices } from '../lib/queue/resources.js'
@@ -24,10 +25,9 @@ interface WeightsArgs {
 }
 
 async function main(): Promise<void> {
-  const args = await withQueueFlags(withCommonFlags(yargs(hideBin(process.argv))), {
+  const args = await withQueueFlags(withCommonFlags(withUsage(yargs(hideBin(process.argv)), 'flock-validator')), {
     describe: 'devices to evaluate on here: cuda:0,cuda:1 spreads jobs over both (default cpu); with --redis.url this process also works the queue on them',
   })
-    .scriptName('flock-validator')
     .usage('$0 — evaluate miners\' datasets with LoRA training and set weights on chain')
     .option('blocks_per_epoch', { type: 'number', describe: 'epoch length in blocks (default: the subnet\'s tempo)' })
     .option('once', { type: 'boolean', default: false, describe: 'run one full round (every queued miner), set weights, exit' })
@@ -51,9 +51,11 @@ async function main(): Promise<void> {
       if (cr !== undefined && cr !== 'auto' && cr !== 'hash') throw new Error(`--weights.commit_reveal must be auto or hash, got ${JSON.stringify(cr)}`)
       const mech = (a.weights as WeightsArgs | undefined)?.mechanism_id
       if (mech !== undefined && !(Number.isInteger(mech) && mech >= 0 && mech <= 255)) throw new Error('--weights.mechanism_id must be an integer from 0 to 255')
+      if (!(Number.isInteger(a.burn_uid) && a.burn_uid >= 0 && a.burn_uid <= 65535)) throw new Error(`--burn_uid must be a uid in [0, 65535], got ${a.burn_uid}`)
+      if (a.threads !== undefined && !(Number.isInteger(a.threads) && a.threads >= 0)) throw new Error(`--threads must be a non-negative integer, got ${a.threads}`)
+      if (a.devices !== undefined) parseDevices(a.devices) // names the flag when malformed
       return true
     })
-    .strict()
     .help()
     .parseAsync()
 

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 
 import t from 'tap'
 
+import { binPath } from './helpers/bin.js'
 import { repoRoot } from './helpers/paths.js'
 import { tsLoaderArgs } from './helpers/queue-fixture.js'
 
@@ -55,4 +56,12 @@ t.test('every CUDA source compiles, and the plugin and test_cuda link', { skip: 
   }
   t.notMatch(avail?.reason ?? '', /not loaded|does not match this build/, `the plugin loaded and answered: ${avail?.reason}`)
   t.match(avail?.reason ?? '', /driver|device|CUDA/i, 'and says why it cannot run here')
+
+  // flock-bench --device cuda runs on that backend: here it reaches the plugin, which gives its reason
+  const bench = spawnSync(process.execPath, [binPath('flock-bench'), 'train', '--shape', 'tiny', '--seq', '16', '--steps', '1', '--device', 'cuda'], {
+    cwd: repoRoot, encoding: 'utf8', env: { ...process.env, FLOCK_CUDA_LIBRARY: plugin, FLOCK_BENCH_CACHE: join(buildDir, 'bench-cache') }, timeout: 120_000,
+  })
+  t.equal(bench.status, 1, 'flock-bench --device cuda fails here, with no GPU')
+  t.notMatch(bench.stderr, /not loaded|not available in this build/, 'not refused by flock-bench: the CUDA backend itself was asked')
+  t.match(bench.stderr, new RegExp(avail!.reason.slice(0, 40).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'and it reports the backend\'s own reason')
 })

@@ -26,6 +26,7 @@ in bench/data/ unless --train/--eval say otherwise; --steps replaces the competi
 
 export type BenchCommand =
   | { command: 'help' }
+  | { command: 'version' }
   | { command: BenchKind; options: BenchOptions; json: boolean }
   | {
       command: 'compare'
@@ -61,6 +62,7 @@ const FLAGS = {
   train: { type: 'string' },
   eval: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', default: false },
 } as const
 
 const ONLY: Record<string, string[]> = {
@@ -81,6 +83,7 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
     throw new UsageError((err as Error).message)
   }
   const { values: v, positionals: pos } = parsed
+  if (v.version) return { command: 'version' }
   if (v.help || pos.length === 0) return { command: 'help' }
   const command = pos[0]!
   const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]!))

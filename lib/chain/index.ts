@@ -7,7 +7,7 @@ export { LocalChain, type LocalChainOptions, type LocalSubnetParams } from './lo
 export { NETWORKS, resolveEndpoint, type NetworkName } from './networks.js'
 export { loadHotkey, hotkeyFilePath, checkWalletName, expandWalletPath, DEFAULT_WALLET_PATH, type Hotkey, type WalletOptions } from './wallet.js'
 export {
-  formatCommitment, parseCommitment, verifyCommitmentProof, commitmentProof, repoIdProblem, MAX_COMMITMENT_BYTES,
+  formatCommitment, parseCommitment, verifyCommitmentProof, commitmentProof, commitmentOfContent, repoIdProblem, MAX_COMMITMENT_BYTES,
   type DatasetCommitment, type CommitmentParse, type ProofCheck,
 } from './commitment.js'
 export { commitmentSpaceCharge, timelockPlaintext, revealedText } from './commitment-fields.js'

@@ -1,14 +1,13 @@
 /**
  * Publishing a dataset: validate it, upload it to the miner's Hugging Face dataset repo,
- * then commit `repo:sha:proof` on chain with the hotkey. Nothing is uploaded or committed
- * when the hotkey's commitment already proves this content: committing again would only
- * move the commitment to a later block, and the earlier commitment wins ties.
+ * then commit `repo:sha:proof` on chain with the hotkey (the proof: lib/chain/commitment.ts).
+ * Nothing is uploaded or committed when the hotkey's commitment already proves this content
+ * (even reordered or reformatted): committing again would only move the commitment to a
+ * later block, and the earlier commitment wins ties.
  */
 import { type BaseLogger, pino } from 'pino'
 
-import {
-  type Chain, type CommitmentSpace, commitmentSpaceCharge, formatCommitment, parseCommitment, verifyCommitmentProof,
-} from '../chain/index.js'
+import { type Chain, type CommitmentSpace, commitmentOfContent, commitmentSpaceCharge, formatCommitment } from '../chain/index.js'
 import type { CompetitionConfig } from '../config/index.js'
 import { DatasetError } from '../dataset/index.js'
 import { datasetRepo, type Hub, publishDataset } from '../hub/index.js'
@@ -87,8 +86,7 @@ export async function submitDataset(options: SubmitOptions): Promise<SubmitResul
     throw new MinerError('E_NOT_REGISTERED', `hotkey ${hotkey} is not registered on subnet ${netuid}; register it first (btcli subnets register --netuid ${netuid})`)
 
   const current = await chain.commitmentOf(netuid)
-  const parsed = current ? parseCommitment(current.text) : null
-  if (current && parsed?.ok && verifyCommitmentProof(parsed.commitment, contentHash, hotkey).ok) {
+  if (current && commitmentOfContent(current.text, contentHash, hotkey)) {
     log.info({ hotkey, block: current.block, commitment: current.text }, 'this dataset is already committed by this hotkey; nothing to do')
     return { status: 'unchanged', ...common, uid, commitment: current.text!, block: current.block, space: await chain.commitmentSpace(netuid) }
   }

@@ -5,7 +5,7 @@
  */
 import type { Chain, Neuron, TxReceipt, WeightsPolicy } from '../chain/index.js'
 import type { U16Weights } from '../scoring/index.js'
-import { describeError } from './evaluate-miner.js'
+import { describeError } from './miner-run.js'
 
 /** --weights.commit_reveal: `auto` follows the chain; `hash` keeps the salted-hash commit and reveal on a commit-reveal subnet. */
 export type CommitRevealPreference = 'auto' | 'hash'

@@ -41,7 +41,7 @@ async function mockSubnet(t: Test, generation: Generation, params: Partial<Subne
   const assemble = async (chain: SubtensorChain, over: Partial<AssembleOptions> = {}) => {
     const v = await assembleValidator({
       chain, hub: net.hub, netuid: NETUID, config: localCompetitionConfig, stateDir: join(dir, 'validator'), cacheDir: join(dir, 'validator', 'hub-cache'),
-      logger: quietLogger(), numThreads: 2, resolveFiles: async () => ({ modelDir: net.paths.model, evalSet: { path: net.paths.evalSet } }), ...over,
+      logger: quietLogger(), numThreads: 2, resolveFiles: async () => ({ modelDir: net.paths.model, evalPath: net.paths.evalSet }), ...over,
     })
     t.teardown(async () => {
       await v.close()

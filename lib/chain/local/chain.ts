@@ -32,6 +32,8 @@ export interface LocalChainOptions {
   blockTimeMs?: number | null
   /** For a new chain: commitment space per hotkey per epoch (subtensor: 3100). */
   maxSpace?: number
+  /** For a new chain: its genesis hash (0x + 64 hex), so its block hashes are known in advance; default random. */
+  genesisHash?: string
   /** Clock, for the block timer. */
   now?: () => number
 }
@@ -66,9 +68,13 @@ export class LocalChain implements Chain {
 
   static async open(options: LocalChainOptions): Promise<LocalChain> {
     if (typeof options.hotkey === 'string' && !isAddress(options.hotkey)) throw new ChainRequestError(`hotkey ${JSON.stringify(options.hotkey)} is not an SS58 address`)
+    if (options.genesisHash !== undefined && !/^0x[0-9a-f]{64}$/.test(options.genesisHash)) throw new ChainRequestError(`genesisHash ${JSON.stringify(options.genesisHash)} is not 0x + 64 lower-case hex`)
     const file = new LocalStateFile(options.path)
     const now = options.now ?? Date.now
-    await file.ensure({ blockTimeMs: options.blockTimeMs ?? null, maxSpace: options.maxSpace ?? 3100, now: now() })
+    await file.ensure({
+      blockTimeMs: options.blockTimeMs ?? null, maxSpace: options.maxSpace ?? 3100, now: now(),
+      ...(options.genesisHash !== undefined ? { genesisHash: options.genesisHash } : {}),
+    })
     const state = await file.read()
     return new LocalChain(file, state.genesisHash, options)
   }

@@ -2,15 +2,19 @@
 import type { Argv } from 'yargs'
 
 import { type CommonArgs, withCommonFlags } from '../../cli/common-flags.js'
+import { packageVersion } from '../../cli/version.js'
+import { DEFAULT_PREVIEW_DRAWS } from '../preview.js'
 
 export interface MinerArgs extends CommonArgs {
   _: Array<string | number>
   help?: boolean
+  version?: boolean
   dataset_path: string
   max_issues: number
   eval_path?: string
   model?: string
   seed?: string
+  seeds: number
   threads: number
   cache_dir?: string
   hf_repo_id?: string
@@ -33,12 +37,13 @@ export function minerParser(y: Argv): Argv<MinerArgs> {
     .command('validate', 'check a dataset against the competition\'s schema and limits; lists every problem with its line and field', (c) =>
       c.option('dataset_path', dataset).option('max_issues', { type: 'number', default: 100, describe: 'stop after this many problems' }),
     )
-    .command('preview', 'train and evaluate as validators do, and print the eval loss they would compute', (c) =>
+    .command('preview', 'train and evaluate as validators do: with the wallet flags, the loss validators compute for your commitment; before committing, the mean and range over --seeds draws', (c) =>
       hubFlags(c)
         .option('dataset_path', dataset)
         .option('eval_path', { type: 'string', describe: 'a local eval set (JSONL) instead of the one the competition config names' })
         .option('model', { type: 'string', describe: 'a local model folder instead of the config\'s base model' })
-        .option('seed', { type: 'string', describe: 'override the seed (default: derived from the content hash, as validators do)' })
+        .option('seeds', { type: 'number', default: DEFAULT_PREVIEW_DRAWS, describe: 'seed draws to evaluate when the dataset is not committed yet' })
+        .option('seed', { type: 'string', describe: 'evaluate with this one seed instead (not what validators use)' })
         .option('threads', { type: 'number', default: 0, describe: 'CPU threads (0 = all cores)' })
         .option('cache_dir', { type: 'string', describe: 'hub download cache (default: the Hugging Face cache)' }),
     )
@@ -55,10 +60,18 @@ export function minerParser(y: Argv): Argv<MinerArgs> {
         }),
     )
     .demandCommand(1, 'name a command: validate, preview or submit')
+    .check((a) => {
+      const m = a as unknown as Partial<MinerArgs>
+      if (m.seeds !== undefined && !(Number.isInteger(m.seeds) && m.seeds >= 1 && m.seeds <= 1000)) throw new Error(`--seeds must be an integer in [1, 1000], got ${m.seeds}`)
+      if (m.threads !== undefined && !(Number.isInteger(m.threads) && m.threads >= 0)) throw new Error(`--threads must be a non-negative integer, got ${m.threads}`)
+      if (m.max_issues !== undefined && !(Number.isInteger(m.max_issues) && m.max_issues >= 1)) throw new Error(`--max_issues must be a positive integer, got ${m.max_issues}`)
+      if (m.seed !== undefined && !(/^\d{1,20}$/.test(m.seed) && BigInt(m.seed) < 1n << 64n)) throw new Error(`--seed must be an integer in [0, 2^64), got ${JSON.stringify(m.seed)}`)
+      return true
+    })
     .strict()
     // a flag given twice takes its last value, not an array of both
     .parserConfiguration({ 'duplicate-arguments-array': false })
     .exitProcess(false)
-    .version(false)
+    .version(packageVersion())
     .help() as unknown as Argv<MinerArgs>
 }
