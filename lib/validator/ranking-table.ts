@@ -27,6 +27,8 @@ export function formatWeights(weights: U16Weights, sent: SendOutcome): string {
     ? `${sent.status}: ${sent.reason}`
     : sent.revealRound !== undefined
       ? `committed timelocked in block ${sent.receipt.blockNumber}; the chain reveals them at drand round ${sent.revealRound} (about block ${sent.revealBlock})`
-      : `${sent.status} (${sent.via}) in block ${sent.receipt.blockNumber}`
+      : sent.via === 'commit_weights'
+        ? `committed in block ${sent.receipt.blockNumber} (hash commit: this validator reveals it in the reveal epoch)`
+        : `${sent.status} in block ${sent.receipt.blockNumber}`
   return `weights (uid:u16) ${pairs || '(none)'} — ${how}`
 }

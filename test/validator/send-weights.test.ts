@@ -23,8 +23,9 @@ t.test('the status line says which round reveals a timelocked commit', async (t)
   const weights = { uids: [0, 3], values: [65535, 7] }
   t.equal(formatWeights(weights, { status: 'committed', via: 'commit_timelocked_weights', receipt, revealRound: 34_438_995, revealBlock: 400 }),
     'weights (uid:u16) 0:65535 3:7 — committed timelocked in block 42; the chain reveals them at drand round 34438995 (about block 400)')
-  t.equal(formatWeights(weights, { status: 'committed', via: 'commit_weights', receipt }), 'weights (uid:u16) 0:65535 3:7 — committed (commit_weights) in block 42')
-  t.equal(formatWeights(weights, { status: 'set', via: 'set_weights', receipt }), 'weights (uid:u16) 0:65535 3:7 — set (set_weights) in block 42')
+  t.equal(formatWeights(weights, { status: 'committed', via: 'commit_weights', receipt }),
+    'weights (uid:u16) 0:65535 3:7 — committed in block 42 (hash commit: this validator reveals it in the reveal epoch)')
+  t.equal(formatWeights(weights, { status: 'set', via: 'set_weights', receipt }), 'weights (uid:u16) 0:65535 3:7 — set in block 42')
   let line = ''
   const out = { write: (s: string) => ((line += s), true) } as unknown as NodeJS.WritableStream
   jsonReporter(out).roundEnd({
