@@ -13,6 +13,7 @@ import t, { type Test } from 'tap'
 import type { KeyringPair } from '@polkadot/keyring/types'
 
 import { formatCommitment, SubtensorChain, type SubtensorChainOptions } from '../../lib/chain/index.js'
+import { hashRows } from '../../lib/dataset/index.js'
 import { datasetRepo, publishDataset } from '../../lib/hub/index.js'
 import { countingRows, localCompetitionConfig, openLocalNetwork, toJsonl } from '../../lib/local/index.js'
 import { assembleValidator, type AssembleOptions } from '../../lib/validator/assemble.js'
@@ -117,9 +118,10 @@ t.test('the round\'s epoch is the chain\'s: an owner-triggered epoch ends it ear
   s.node.produceBlocks(5) // head 15 >= 19 - 5: the epoch is ending
   const { bob } = s
   s.node.register(NETUID, bob.address)
-  const p = await publishDataset(s.net.hub, { repo: datasetRepo('bob/data'), content: toJsonl(countingRows(24, 2)), pathInRepo: 'data.jsonl' })
+  const rows = countingRows(24, 2)
+  const p = await publishDataset(s.net.hub, { repo: datasetRepo('bob/data'), content: toJsonl(rows), pathInRepo: 'data.jsonl' })
   const miner = await s.connect(bob)
-  await miner.publishCommitment(NETUID, formatCommitment('bob/data', p.sha, p.sha256, bob.address))
+  await miner.publishCommitment(NETUID, formatCommitment('bob/data', p.sha, hashRows(rows), bob.address))
   await miner.close()
   const r = await v.validator.runRound({ signal: never })
   t.equal(r.epoch, 0)
@@ -132,9 +134,10 @@ t.test('a miner who commits timelocked is evaluated once the commitment is revea
   const { bob } = s
   const uid = s.node.register(NETUID, bob.address)
   s.node.produceBlocks(1)
-  const p = await publishDataset(s.net.hub, { repo: datasetRepo('bob/data'), content: toJsonl(countingRows(24, 2)), pathInRepo: 'data.jsonl' })
+  const rows = countingRows(24, 2)
+  const p = await publishDataset(s.net.hub, { repo: datasetRepo('bob/data'), content: toJsonl(rows), pathInRepo: 'data.jsonl' })
   const miner = await s.connect(bob, { now: clockForRound1000(5) })
-  await miner.publishCommitment(NETUID, formatCommitment('bob/data', p.sha, p.sha256, bob.address), { timelockBlocks: 5 })
+  await miner.publishCommitment(NETUID, formatCommitment('bob/data', p.sha, hashRows(rows), bob.address), { timelockBlocks: 5 })
   await miner.close()
   const v = await s.assemble(await s.connect(s.alice))
   const hidden = await v.validator.runRound({ signal: never, wholeQueue: true })
