@@ -9,9 +9,8 @@ import { join } from 'node:path'
 
 import t from 'tap'
 
-import { binPath } from './helpers/bin.js'
+import { binPath, ensureBuilt } from './helpers/bin.js'
 import { repoRoot } from './helpers/paths.js'
-import { tsLoaderArgs } from './helpers/queue-fixture.js'
 
 function findNvcc(): string | null {
   const candidates = [
@@ -43,10 +42,11 @@ t.test('every CUDA source compiles, and the plugin and test_cuda link', { skip: 
 
   // The addon dlopens the plugin named by FLOCK_CUDA_LIBRARY (in a child: the addon loads it once per process).
   const probe = `
-    import { cudaDevices } from ${JSON.stringify(join(repoRoot, 'lib', 'device.ts'))}
+    import { cudaDevices } from ${JSON.stringify(join(repoRoot, 'dist', 'lib', 'device.js'))}
     console.log(JSON.stringify(cudaDevices()))`
-  const child = spawnSync(process.execPath, [...tsLoaderArgs(), '--input-type=module', '-e', probe], {
-    cwd: repoRoot, encoding: 'utf8', env: { ...process.env, FLOCK_CUDA_LIBRARY: plugin, TS_NODE_TRANSPILE_ONLY: 'true' }, timeout: 60_000,
+  ensureBuilt()
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', probe], {
+    cwd: repoRoot, encoding: 'utf8', env: { ...process.env, FLOCK_CUDA_LIBRARY: plugin }, timeout: 60_000,
   })
   const avail = JSON.parse(child.stdout.trim().split('\n').pop() ?? 'null') as { count: number; reason: string } | null
   t.ok(avail, `the probe printed the availability${avail ? '' : `: ${child.stderr.slice(-2000)}`}`)

@@ -10,7 +10,6 @@
  * inside this function: errors carry paths and addresses only, and the returned object
  * holds no seed or phrase.
  */
-import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 
@@ -20,9 +19,13 @@ import { hexToU8a, isHex, u8aConcat, u8aEq } from '@polkadot/util'
 import { cryptoWaitReady, decodeAddress, mnemonicValidate, signatureVerify } from '@polkadot/util-crypto'
 import { getPublicKey } from '@scure/sr25519'
 
+import { FileTooLargeError, readTextCapped } from '../util/read-capped.js'
 import { WalletError } from './errors.js'
 
 export const DEFAULT_WALLET_PATH = '~/.bittensor/wallets'
+
+/** btcli's hotkey files are a few hundred bytes. */
+const HOTKEY_FILE_MAX_BYTES = 64 * 1024
 
 export interface WalletOptions {
   /** --wallet.path; `~` expands to the home folder. */
@@ -67,8 +70,9 @@ export async function loadHotkey(options: WalletOptions): Promise<Hotkey> {
   const file = hotkeyFilePath(options)
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = await readTextCapped(file, HOTKEY_FILE_MAX_BYTES)
   } catch (err) {
+    if (err instanceof FileTooLargeError) throw new WalletError(`hotkey file ${file} is larger than ${HOTKEY_FILE_MAX_BYTES} bytes; it is not a hotkey file`)
     const code = (err as NodeJS.ErrnoException).code
     throw new WalletError(code === 'ENOENT' ? `no hotkey file at ${file}` : `cannot read hotkey file ${file} (${code ?? 'error'})`)
   }

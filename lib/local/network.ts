@@ -13,11 +13,11 @@ import { join } from 'node:path'
 
 import { Keyring } from '@polkadot/keyring'
 import { cryptoWaitReady } from '@polkadot/util-crypto'
-import writeFileAtomic from 'write-file-atomic'
 
 import { ChainRequestError, LocalChain, type Hotkey, type LocalSubnetParams } from '../chain/index.js'
 import { LocalHub } from '../hub/index.js'
 import { writeTinyModel } from '../tiny-model/index.js'
+import { writeFileDurable } from '../util/durable-write.js'
 import { countingRows, toJsonl } from './chat-data.js'
 import { localCompetitionConfig } from './config.js'
 
@@ -147,8 +147,8 @@ export async function openLocalNetwork(options: OpenLocalNetworkOptions): Promis
   await ensureRegistered(chain, netuid, validatorHotkey, { validatorPermit: true, stake: 1_000_000_000_000n })
   await mkdir(paths.hub, { recursive: true })
   await createOnce(paths.model, (tmp) => writeTinyModel(tmp, { arch: 'qwen2', seed: LOCAL_MODEL_SEED }).then(() => undefined))
-  await createOnce(paths.evalSet, (tmp) => writeFileAtomic(tmp, toJsonl(countingRows(40, 1))))
-  await createOnce(paths.config, (tmp) => writeFileAtomic(tmp, JSON.stringify(localCompetitionConfig, null, 2) + '\n'))
+  await createOnce(paths.evalSet, (tmp) => writeFileDurable(tmp, toJsonl(countingRows(40, 1))))
+  await createOnce(paths.config, (tmp) => writeFileDurable(tmp, JSON.stringify(localCompetitionConfig, null, 2) + '\n'))
   return {
     paths, chain, hub: new LocalHub(paths.hub), validatorHotkey, ownerHotkey, createdSubnet,
     async clientFor(hotkey) {

@@ -2,10 +2,10 @@
  * A dataset file checked against the competition's limits, read once into memory so that
  * what was validated and hashed is byte for byte what gets uploaded.
  */
-import { readFile, stat } from 'node:fs/promises'
 
 import type { CompetitionConfig, DatasetLimits } from '../config/index.js'
 import { validateDataset, type DatasetIssue, type DatasetSource } from '../dataset/index.js'
+import { readFileCapped } from '../util/read-capped.js'
 
 export interface DatasetReport {
   path: string
@@ -40,10 +40,10 @@ export async function readAndCheckDataset(options: CheckDatasetOptions): Promise
   const limits = options.config.dataset
   let bytes: Uint8Array | null = null
   try {
-    const size = (await stat(options.path)).size
-    if (size <= limits.maxBytes) bytes = await readFile(options.path)
+    // capped on the bytes read: /dev/zero or a pipe reports a size of 0
+    bytes = await readFileCapped(options.path, limits.maxBytes)
   } catch {
-    // unreadable: validateDataset below reports it as an E_READ problem
+    // too large or unreadable: validateDataset below reports it (E_TOO_LARGE, E_READ)
   }
   // Too large or unreadable: validating from the path reports the size or read problem.
   const source: DatasetSource = bytes ? { jsonl: bytes } : { path: options.path }

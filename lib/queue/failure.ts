@@ -7,17 +7,7 @@
 import { DatasetError } from '../dataset/index.js'
 import { InvalidArgumentError, NumericError } from '../errors.js'
 import type { IneligibleCode } from '../scoring/index.js'
-import {
-  HubAuthError,
-  HubError,
-  HubFileTooLargeError,
-  HubIntegrityError,
-  HubNotFoundError,
-  HubRepoIdError,
-  HubRequestError,
-  HubRevisionError,
-  HubUnsafePathError,
-} from '../hub/index.js'
+import { HubError, isTransientHubError } from '../hub/index.js'
 
 /** What kind of failure ended a job: the validator records it as the miner's ineligibility code. */
 export type FailureCode = Extract<IneligibleCode, 'download-failed' | 'invalid-dataset' | 'training-failed' | 'timeout'>
@@ -35,14 +25,6 @@ export const MAX_ATTEMPTS = 3
 /** Wait before the first retry of a job; doubled for each later one. */
 export const RETRY_BACKOFF_MS = 30_000
 
-// The download was refused for what the commitment names: a missing repo, file or commit,
-// a malformed repo id, sha or path, a file over the size cap, a gated or private repo, or
-// bytes that do not match what the hub announced.
-const REFUSALS = [
-  HubNotFoundError, HubRevisionError, HubRepoIdError, HubUnsafePathError, HubFileTooLargeError,
-  HubIntegrityError, HubAuthError, HubRequestError,
-]
-
 /** The first line (a native or JS stack stays out of stored reasons), bounded. */
 function firstLine(text: string, max = 500): string {
   const line = text.split('\n')[0] ?? ''
@@ -59,11 +41,12 @@ export function classifyFailure(err: unknown, timedOut?: { budgetMs: number }): 
     const shown = err.issues.slice(0, 3).map((i) => i.message).join('; ')
     return { retry: false, code: 'invalid-dataset', reason: firstLine(`${err.issues.length}${err.issuesTruncated ? '+' : ''} problem(s): ${shown}${err.issues.length > 3 ? '; …' : ''}`) }
   }
-  if (REFUSALS.some((cls) => err instanceof cls)) return { retry: false, code: 'download-failed', reason: firstLine(`${(err as HubError).code}: ${(err as HubError).message}`) }
+  // The hub client's own rule (lib/hub/retry.ts): an outage, a rate limit, a timeout or a cut
+  // body may pass; a refusal of what the commitment names (missing, private, over the cap,
+  // malformed) or a hostile answer will not.
+  if (err instanceof HubError) return { retry: isTransientHubError(err), code: 'download-failed', reason: firstLine(`${err.code}: ${err.message}`) }
   // Deterministic for the same dataset, config and seed: another attempt gives the same answer.
   if (err instanceof InvalidArgumentError || err instanceof NumericError) return { retry: false, code: 'training-failed', reason: firstLine(`${err.code}: ${err.message}`) }
-  // The hub failing (outage, rate limit, a garbled answer): not the miner's doing.
-  if (err instanceof HubError) return { retry: true, code: 'download-failed', reason: firstLine(`${err.code}: ${err.message}`) }
   if (err instanceof Error) return { retry: true, code: 'training-failed', reason: firstLine(`${'code' in err && typeof err.code === 'string' ? err.code : err.name}: ${err.message}`) }
   return { retry: true, code: 'training-failed', reason: firstLine(String(err)) }
 }

@@ -36,18 +36,19 @@ t.test('flock-validator --local --state-dir DIR: runs until SIGTERM, scores a mi
   const submit = await runBin('flock-miner', ['submit', '--local', '--state-dir', state, '--dataset_path', data, '--hf_repo_id', 'me/data', ...wallet.flags])
   t.equal(submit.code, 0, submit.stderr)
   const v = startBin('flock-validator', ['--local', '--state-dir', state, '--blocks_per_epoch', '10', '--json'])
-  let ended: Record<string, unknown> | undefined
-  for (let i = 0; i < 600 && !ended; i++) {
-    ended = v.stdoutLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.event === 'round-end')
+  // rounds run one per 10-block epoch; under load the first may leave the miner for the next
+  type RoundEnd = { event: string; ranking?: Array<{ hotkey: string; code: string }> }
+  const scoredIn = (e: RoundEnd) => e.event === 'round-end' && (e.ranking ?? []).some((m) => m.hotkey === wallet.address && m.code === 'scored')
+  let ended: RoundEnd | undefined
+  for (let i = 0; i < 1200 && !ended; i++) {
+    ended = v.stdoutLines.map((l) => JSON.parse(l) as RoundEnd).find(scoredIn)
     if (!ended) await sleep(100)
   }
-  t.ok(ended, `a round ended${ended ? '' : `\n${v.stderr()}`}`)
+  t.ok(ended, `a round ended with the miner scored within the short epochs${ended ? '' : `\n${v.stderr().slice(-3000)}`}`)
   v.kill('SIGTERM')
   const exit = await v.exit
   t.same([exit.code, exit.signal], [0, null], 'SIGTERM: a clean exit')
-  const miners = (ended?.ranking ?? []) as Array<{ hotkey: string; code: string }>
-  t.match(miners.find((m) => m.hotkey === wallet.address), { code: 'scored' }, 'the miner was evaluated within the short epoch')
-  t.same(jsonLines(exit.stdout).filter((e) => e.event === 'round-start').length >= 1, true)
+  t.ok(jsonLines(exit.stdout).filter((e) => e.event === 'round-start').length >= 1)
 })
 
 const BINS: Array<[string, BinName, string[]]> = [

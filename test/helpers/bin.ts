@@ -34,7 +34,7 @@ export function ensureBuilt(): void {
     }
   }
   const oldestBin = Math.min(built('flock-validator'), built('flock-miner'), built('flock-bench'))
-  if (oldestBin < Math.max(newestMtime(join(repoRoot, 'lib')), newestMtime(join(repoRoot, 'bin')))) {
+  if (oldestBin < Math.max(...['lib', 'bin', 'scripts', 'bench'].map((d) => newestMtime(join(repoRoot, d))))) {
     execFileSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(repoRoot, 'tsconfig.build.json')], { stdio: 'inherit' })
   }
   fresh = true
@@ -43,6 +43,12 @@ export function ensureBuilt(): void {
 export function binPath(name: BinName): string {
   ensureBuilt()
   return join(repoRoot, 'dist', 'bin', `${name}.js`)
+}
+
+/** A script of scripts/, compiled (`node dist/scripts/<name>.js`, as the README shows). */
+export function scriptPath(name: 'make-tiny-model'): string {
+  ensureBuilt()
+  return join(repoRoot, 'dist', 'scripts', `${name}.js`)
 }
 
 export interface BinRun {

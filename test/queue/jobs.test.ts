@@ -95,7 +95,7 @@ t.test('the one failure policy: dataset problems and refused downloads are final
   t.match(classifyFailure(new NumericError('E_NUMERIC', 'loss is NaN')), { retry: false, code: 'training-failed' })
   t.same(classifyFailure(new HubServerError('HTTP 503')), { retry: true, code: 'download-failed', reason: 'E_HUB_SERVER: HTTP 503' })
   t.equal(classifyFailure(new HubNetworkError('reset')).retry, true)
-  t.match(classifyFailure(new HubProtocolError('the tree listing is not JSON')), { retry: true, code: 'download-failed' }, 'a garbled hub answer is the hub\'s fault: retried')
+  t.match(classifyFailure(new HubProtocolError('the tree listing is not JSON')), { retry: false, code: 'download-failed' }, 'a malformed hub answer is final, as the hub client itself does not retry it')
   t.same(classifyFailure(new CancelledError('E_CANCELLED', 'cancelled'), { budgetMs: 90_000 }), { retry: true, code: 'timeout', reason: 'the evaluation took longer than its budget of 90 s' })
   t.equal(MAX_ATTEMPTS, 3)
   t.same(classifyFailure(new Error('out of memory\nstack')), { retry: true, code: 'training-failed', reason: 'Error: out of memory' })

@@ -88,7 +88,7 @@ t.test('--redis.url: two workers; the validator killed mid-round and started aga
 
   await net.chain.advanceBlocks(20)
   const validatorArgs = ['--local', '--state-dir', dir, '--netuid', String(netuid), '--once', '--redis.url', redis.url, '--queue.prefix', prefix, '--logging.debug']
-  const first = new WorkerProcess([...validatorArgs, '--metrics.port', '0'], {}, 'bin/flock-validator.ts')
+  const first = new WorkerProcess([...validatorArgs, '--metrics.port', '0'], {}, 'validator')
   cleanups.push(() => first.kill('SIGKILL'))
   const metricsUrl = (await first.waitFor((l) => l.msg === 'metrics served', 'metrics')).metricsUrl as string
   await first.waitFor((l) => l.msg === 'evaluations handed to the evaluator', 'jobs submitted')
@@ -101,7 +101,7 @@ t.test('--redis.url: two workers; the validator killed mid-round and started aga
     t.match(text, new RegExp(`^# TYPE ${name} `, 'm'), `${name} served`)
   t.equal(await first.kill('SIGKILL'), null, 'the validator was killed mid-round')
 
-  const second = new WorkerProcess(validatorArgs, {}, 'bin/flock-validator.ts')
+  const second = new WorkerProcess(validatorArgs, {}, 'validator')
   cleanups.push(() => second.kill('SIGKILL'))
   t.equal(await second.exited, 0, 'the restarted validator finished the round')
   t.ok(second.lines.some((l) => l.msg === 'round end' && l.sent === 'set'), 'and set weights')

@@ -12,6 +12,7 @@ import { countingRows, localCompetitionConfig, toJsonl } from '../../lib/local/i
 import { trainingKey } from '../../lib/validator/miner-run.js'
 import { ResultStore, type StoreState } from '../../lib/validator/store/index.js'
 import { localSubnet, type TestMiner } from '../helpers/local-subnet.js'
+import { binPath } from '../helpers/bin.js'
 import { repoRoot } from '../helpers/paths.js'
 
 const MINERS = 6
@@ -24,7 +25,7 @@ interface Child {
 }
 
 function startValidator(args: string[]): Child {
-  const child = spawn(process.execPath, [...process.execArgv, join(repoRoot, 'bin/flock-validator.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [binPath('flock-validator'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   const out: Child = { stdout: [], stderr: '', exit: new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal }))), kill: (s) => child.kill(s) }
   let buf = ''
   child.stdout.on('data', (d: Buffer) => {

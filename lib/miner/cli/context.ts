@@ -78,7 +78,7 @@ export function hub(ctx: Context): Hub {
 }
 
 export function hubCache(ctx: Context, from: Hub): HubCache {
-  const cacheDir = ctx.args.cache_dir ? ctx.path(ctx.args.cache_dir) : ctx.local ? ctx.local.minerCache : defaultHubCacheDir()
+  const cacheDir = ctx.args.cache_dir ? ctx.path(ctx.args.cache_dir) : ctx.local ? ctx.local.minerCache : defaultHubCacheDir(ctx.io.env)
   return new HubCache({ hub: from, cacheDir, logger: ctx.log })
 }
 
