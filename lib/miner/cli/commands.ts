@@ -130,6 +130,7 @@ export async function submitCommand(ctx: Context): Promise<number> {
       config,
       logger: ctx.log,
       ...(args.private !== undefined ? { private: args.private } : {}),
+      ...(args.timelock_blocks !== undefined ? { timelockBlocks: args.timelock_blocks } : {}),
       ...signal(ctx),
     })
     print(ctx, result, formatSubmit(result))
