@@ -2,7 +2,7 @@
 // The first step of `npm test`: checks, in a second, that this machine has what the tests
 // need, and names what is missing and how to install it, instead of failing minutes later.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -32,9 +32,24 @@ if (![process.env.CXX, 'c++', 'g++', 'clang++'].some((c) => c && output(c))) pro
 
 if (!output('redis-server')) problems.push(`redis-server is not installed (the queue tests start their own on 127.0.0.1): ${DEBIAN}`)
 
+/** Newest modification time of the C++ sources the addon is built from. */
+function newestNativeSource(dir) {
+  let newest = 0
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name)
+    if (e.isDirectory()) newest = Math.max(newest, newestNativeSource(p))
+    else if (/\.(cpp|hpp|h|txt)$/.test(e.name)) newest = Math.max(newest, statSync(p).mtimeMs)
+  }
+  return newest
+}
+
+const addon = join(root, 'build', 'Release', 'flock_lora.node')
 if (!existsSync(join(root, 'node_modules', 'tap'))) problems.push('the npm dependencies are not installed: npm ci (or npm install)')
-else if (!existsSync(join(root, 'build', 'Release', 'flock_lora.node')) && !process.env.FLOCK_LORA_ADDON)
-  problems.push('the native addon is not built: npm run build:native (npm install builds it)')
+else if (!process.env.FLOCK_LORA_ADDON) {
+  if (!existsSync(addon)) problems.push('the native addon is not built: npm run build:native (npm install builds it)')
+  else if (['src', 'addon', 'include'].some((d) => newestNativeSource(join(root, 'native', d)) > statSync(addon).mtimeMs))
+    problems.push('the native addon is older than its C++ sources (a pull or merge changed them): npm run build:native')
+}
 
 if (problems.length > 0) {
   console.error(`npm test: this machine is missing what the tests need:\n${problems.map((p) => `  - ${p}`).join('\n')}`)

@@ -97,7 +97,7 @@ export async function evaluateDataset(options: EvaluateDatasetOptions): Promise<
     const format = config.training.chatFormat ?? 'template'
     const trainTok = await tokenizer.tokenizeRows(trainRows, { maxSeqLen, format, ...(signal ? { signal } : {}) })
     const trainFailed = rowFailureIssues(trainTok.failed, train.lines, train.unit)
-    if (trainFailed.length > 0 && options.untokenizableRows !== 'skip') throw new DatasetError(trainFailed, false)
+    if (trainFailed.length > 0 && options.untokenizableRows === 'fail') throw new DatasetError(trainFailed, false)
     if (trainTok.sequences.length === 0)
       throw new InvalidArgumentError(
         `train: none of the ${trainRows.length} sampled rows has an assistant token within ${maxSeqLen} tokens${trainFailed.length > 0 ? ` (${trainFailed.length} could not be tokenized)` : ''}`,

@@ -48,13 +48,23 @@ export interface EvaluateDatasetOptions {
   /** Stops reading, tokenizing and training, at any point; the call then rejects with CancelledError. */
   signal?: AbortSignal
   /**
-   * A sampled training row the chat template or tokenizer cannot handle: 'fail' (the
-   * default, what validators do) rejects with a DatasetError naming each such row's
-   * line; 'skip' trains on the other rows and lists them in `failedRows.train`.
+   * A sampled training row the chat template or tokenizer cannot handle: 'skip' (the
+   * default) trains on the other rows and lists each such row, with its line and the
+   * reason, in `failedRows.train`; 'fail' rejects the dataset with a DatasetError naming
+   * them — what validators and `flock-miner preview` do (VALIDATOR_UNTOKENIZABLE_ROWS).
    * Eval-set rows that cannot be tokenized are always left out and listed.
    */
-  untokenizableRows?: 'fail' | 'skip'
+  untokenizableRows?: UntokenizableRows
 }
+
+export type UntokenizableRows = 'fail' | 'skip'
+
+/**
+ * What validators do with a sampled training row they cannot tokenize: the dataset is
+ * invalid, naming the row's line (a miner cannot shrink its dataset by breaking rows, and
+ * every validator decides alike). flock-miner preview scores the same way.
+ */
+export const VALIDATOR_UNTOKENIZABLE_ROWS: UntokenizableRows = 'fail'
 
 export interface TrainingBudgetUsed {
   maxTrainRows: number

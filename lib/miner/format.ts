@@ -88,7 +88,7 @@ export function formatSubmit(r: SubmitResult, notes: readonly string[] = []): st
       ['hf commit', `${r.sha} (${r.path}, sha256 ${r.fileSha256})`],
       ['content hash', r.contentHash],
       ['hotkey', `${r.hotkey} (uid ${r.uid})`],
-      ['commitment', r.commitment],
+      ['commitment', r.revealRound !== undefined ? `${r.commitment} (timelocked: hidden until drand round ${r.revealRound})` : r.commitment],
       ['replaced', r.replaced ?? '-'],
       ['block', `${r.block} (${r.blockHash})`],
       ['cost', `${r.charged} bytes of this epoch's commitment space`],

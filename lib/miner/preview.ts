@@ -8,7 +8,7 @@
 import type { CompetitionConfig } from '../config/index.js'
 import { DatasetError } from '../dataset/index.js'
 import {
-  evaluateDataset, evaluationSeed, hypotheticalEvaluationSeeds, prepareEvalSet, type EvalResult, type EvaluateProgress,
+  evaluateDataset, evaluationSeed, hypotheticalEvaluationSeeds, prepareEvalSet, VALIDATOR_UNTOKENIZABLE_ROWS, type EvalResult, type EvaluateProgress,
 } from '../evaluate/index.js'
 import { loadBaseModel } from '../model.js'
 import { loadChatTokenizer } from '../tokenize/index.js'
@@ -100,6 +100,7 @@ export async function previewDataset(options: PreviewOptions): Promise<PreviewRe
     for (const [i, seed] of seeds.entries()) {
       results.push(await evaluateDataset({
         model, tokenizer, train: { jsonl: bytes }, eval: evalSet, config: options.config, seed, baseline: i === 0,
+        untokenizableRows: VALIDATOR_UNTOKENIZABLE_ROWS,
         ...(options.onProgress ? { onProgress: (p: EvaluateProgress) => options.onProgress!({ ...p, run: i + 1, runs: seeds.length }) } : {}),
         ...signal,
       }))

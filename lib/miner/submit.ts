@@ -40,6 +40,8 @@ export interface SubmitOptions {
   at?: Date
   /** visibility if the repo has to be created (validators must be able to read it) */
   private?: boolean
+  /** commit timelocked: hidden until the drand round about this many blocks from now (validators see it once revealed) */
+  timelockBlocks?: number
   logger?: BaseLogger
   signal?: AbortSignal
 }
@@ -73,6 +75,8 @@ export type SubmitResult =
       charged: number
       /** the hotkey's commitment before this one, if any */
       replaced: string | null
+      /** when committed timelocked: the drand round that reveals it */
+      revealRound?: number
     })
 
 export async function submitDataset(options: SubmitOptions): Promise<SubmitResult> {
@@ -102,7 +106,8 @@ export async function submitDataset(options: SubmitOptions): Promise<SubmitResul
   }
 
   // The commitment's length does not depend on the sha, so its charge is known before uploading.
-  const charge = commitmentSpaceCharge(codec.format({ repo: options.repoId, sha: '0'.repeat(40), contentHash, hotkey, at }))
+  const timelock = options.timelockBlocks !== undefined ? { timelockBlocks: options.timelockBlocks } : {}
+  const charge = commitmentSpaceCharge(codec.format({ repo: options.repoId, sha: '0'.repeat(40), contentHash, hotkey, at }), { timelocked: options.timelockBlocks !== undefined })
   const before = await chain.commitmentSpace(netuid)
   if (before.used + charge > before.max) {
     const { blocksUntilNextEpoch } = await chain.epoch(netuid)
@@ -121,16 +126,19 @@ export async function submitDataset(options: SubmitOptions): Promise<SubmitResul
   })
   const commitment = codec.format({ repo: options.repoId, sha: published.sha, contentHash, hotkey, at })
   log.info({ repo: options.repoId, sha: published.sha, netuid }, 'dataset uploaded; committing on chain')
-  const receipt = await chain.publishCommitment(netuid, commitment).catch((err: unknown) => {
+  const receipt = await chain.publishCommitment(netuid, commitment, timelock).catch((err: unknown) => {
     throw new MinerError('E_COMMIT_FAILED',
       `the dataset is uploaded (${options.repoId} at ${published.sha}) but committing it on chain failed: ${(err as Error).message}`, { cause: err })
   })
   const onChain = await chain.commitmentOf(netuid)
-  if (onChain?.text !== commitment)
+  // a timelocked commitment reads back as pending (no text, its round) until it is revealed
+  const held = options.timelockBlocks !== undefined ? onChain?.revealRound !== undefined && onChain.block === receipt.blockNumber : onChain?.text === commitment
+  if (!onChain || !held)
     throw new MinerError('E_COMMITMENT_MISMATCH', `committed ${commitment} in block ${receipt.blockNumber} but the chain now holds ${JSON.stringify(onChain?.text ?? null)}`)
   return {
     status: 'committed', ...common, uid, commitment, block: onChain.block, blockHash: receipt.blockHash,
     repo: options.repoId, sha: published.sha, path: published.path, createdRepo: published.created, fileSha256: published.sha256,
     charged: charge, replaced: current?.text ?? null, space: await chain.commitmentSpace(netuid),
+    ...(onChain.revealRound !== undefined ? { revealRound: onChain.revealRound } : {}),
   }
 }

@@ -3,7 +3,7 @@
  * cached), evaluate it, and turn the outcome into a result or a request to retry. The
  * in-process evaluator and the queue workers both run exactly this, so their results agree.
  */
-import { evaluateDataset, type EvaluateProgress } from '../evaluate/index.js'
+import { evaluateDataset, VALIDATOR_UNTOKENIZABLE_ROWS, type EvaluateProgress } from '../evaluate/index.js'
 import { InvalidArgumentError } from '../errors.js'
 import { datasetRepo, HubError } from '../hub/index.js'
 import { classifyFailure, type FailureVerdict } from './failure.js'
@@ -67,6 +67,7 @@ export async function attemptJob(ctx: AttemptContext, a: Attempt): Promise<Attem
       eval: resources.evalSet,
       config: resources.config,
       seed: BigInt(a.job.seed),
+      untokenizableRows: VALIDATOR_UNTOKENIZABLE_ROWS,
       device: slot.device as 'cpu', // passed through as given; see loadEvaluationResources
       ...(signal ? { signal } : {}),
       ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),

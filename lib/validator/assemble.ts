@@ -22,7 +22,7 @@ import { modelFingerprint } from './model-fingerprint.js'
 import { ResultStore } from './store/index.js'
 import { Validator, type ValidatorOptions } from './validator.js'
 
-export interface AssembleOptions extends Pick<ValidatorOptions, 'blocksPerEpoch' | 'evalTimeoutMs' | 'maxAttempts' | 'queue' | 'burnUid' | 'pollMs' | 'marginBlocks' | 'reporter' | 'metrics'> {
+export interface AssembleOptions extends Pick<ValidatorOptions, 'blocksPerEpoch' | 'weights' | 'evalTimeoutMs' | 'maxAttempts' | 'queue' | 'burnUid' | 'pollMs' | 'marginBlocks' | 'reporter' | 'metrics'> {
   chain: Chain
   hub: Hub
   netuid: number

@@ -19,6 +19,7 @@ import { countChainErrors } from './chain-metrics.js'
 import { openValidatorProgram } from './programs.js'
 import { formatRanking, formatWeights } from './ranking-table.js'
 import { jsonReporter, progressReporter, silentReporter, type Reporter } from './reporter.js'
+import type { WeightsSettings } from './send-weights.js'
 import { StopRequested } from './miner-run.js'
 
 export interface ValidatorCliOptions {
@@ -30,6 +31,10 @@ export interface ValidatorCliOptions {
   local: boolean
   stateDir?: string
   blocksPerEpoch?: number
+  /** How weights go on chain (--weights.commit_reveal, --weights.mechanism_id). */
+  weights?: WeightsSettings
+  /** Seconds per block for drand rounds (--subtensor.block_time). */
+  blockSeconds?: number
   once: boolean
   evalTimeoutSeconds?: number
   burnUid: number
@@ -88,7 +93,8 @@ async function networkMode(o: ValidatorCliOptions, stateDir: string): Promise<Mo
   const competition = await loadCompetition({ ...(o.configPath ? { config: o.configPath } : {}), local: null })
   const hotkey = await loadHotkey(o.wallet)
   o.logger.info({ hotkey: hotkey.address, network: o.network, netuid: o.netuid }, 'connecting to subtensor')
-  const chain = await SubtensorChain.connect({ network: o.network, hotkey, stateDir })
+  const chain = await SubtensorChain.connect({ network: o.network, hotkey, stateDir, ...(o.blockSeconds !== undefined ? { blockSeconds: o.blockSeconds } : {}) })
+  o.logger.info({ specVersion: chain.runtime.specVersion, epochScheduler: chain.runtime.scheduler, weightCommits: chain.runtime.weightCommits }, 'subtensor runtime')
   return {
     chain, hub: new HfHub(), competition, stateDir, cacheDir: defaultHubCacheDir(),
     resolveFiles: (cache) => competitionFiles({ competition, local: null, cache, signal: o.signal }),
@@ -111,6 +117,7 @@ export async function runValidatorCli(o: ValidatorCliOptions): Promise<void> {
         ...(o.utcNow ? { now: () => new Date(Date.now() + offset) } : {}),
         ...(metrics ? { metrics, chain: countChainErrors(mode.chain, metrics) } : {}),
         ...(o.blocksPerEpoch !== undefined ? { blocksPerEpoch: o.blocksPerEpoch } : {}),
+        ...(o.weights ? { weights: o.weights } : {}),
         ...(o.evalTimeoutSeconds !== undefined ? { evalTimeoutMs: Math.round(o.evalTimeoutSeconds * 1000) } : {}),
         ...(o.numThreads !== undefined ? { numThreads: o.numThreads } : {}),
         ...(o.devices !== undefined ? { devices: o.devices } : {}),

@@ -25,6 +25,7 @@ import { finishedPredicate } from './finished.js'
 import { buildQueue } from './queue.js'
 import { silentReporter, type Reporter, type RoundSummary } from './reporter.js'
 import type { MinerResult, ResultStore } from './store/index.js'
+import type { WeightsSettings } from './send-weights.js'
 import { weigh } from './weigh.js'
 
 export interface ValidatorOptions {
@@ -56,6 +57,8 @@ export interface ValidatorOptions {
   pollMs?: number
   /** Stop starting evaluations this many blocks before the epoch ends, to leave time to send weights. Default: endOfEpochMargin(). */
   marginBlocks?: number
+  /** How weights go on chain: commit-reveal preference and subnet mechanism (see send-weights.ts). */
+  weights?: WeightsSettings
 }
 
 export class Validator {
@@ -80,7 +83,7 @@ export class Validator {
 
   async #epoch(): Promise<{ window: EpochWindow; block: number }> {
     const info = await this.#o.chain.epoch(this.#o.netuid)
-    return { window: epochWindow(info.block, this.#o.netuid, info.tempo, this.#o.blocksPerEpoch), block: info.block }
+    return { window: epochWindow(info, this.#o.blocksPerEpoch), block: info.block }
   }
 
   #current = (c: Candidate): MinerResult | undefined => this.#o.store.get(resultKey(this.context, c.id))
@@ -167,6 +170,7 @@ export class Validator {
     const { scored, sent } = await weigh({
       chain, netuid, store, scoring: this.#o.config.scoring, burnUid: this.#o.burnUid ?? 0, epoch: window,
       metagraph: after, policy: await chain.weightsPolicy(netuid), candidates, current: this.#current,
+      ...(this.#o.weights ? { settings: this.#o.weights } : {}),
     })
     if (sent.status === 'set' || sent.status === 'committed') this.#o.metrics?.recordWeightsSet()
     const summary: RoundSummary = {

@@ -114,11 +114,12 @@ t.test('winner: the earliest block among the max(floor(N × 0.05), 1) lowest los
 })
 
 t.test('weights: once per tempo, when the next epoch is at most 50 blocks away (validator.py:248-256, 338)', async (t) => {
-  t.equal(weightsDue({ block: 1000, blocksUntilNextEpoch: 51 }, null), false, '51 blocks away: not yet')
-  t.equal(weightsDue({ block: 1000, blocksUntilNextEpoch: 50 }, null), true, '50: due')
-  t.equal(weightsDue({ block: 1049, blocksUntilNextEpoch: 1 }, 1050), false, 'already sent for the epoch step at block 1050')
-  t.equal(weightsDue({ block: 1411, blocksUntilNextEpoch: 0 }, 1050), true, 'the next epoch\'s stretch')
-  t.equal(weightsDue({ block: 5, blocksUntilNextEpoch: Number.POSITIVE_INFINITY }, null), false, 'tempo 0: never')
+  const at = (block: number, next: number) => ({ nextEpochBlock: next, blocksUntilNextEpoch: next - block })
+  t.equal(weightsDue(at(1000, 1051), null), false, '51 blocks away: not yet')
+  t.equal(weightsDue(at(1000, 1050), null), true, '50: due')
+  t.equal(weightsDue(at(1049, 1050), 1050), false, 'already sent for the epoch step at block 1050')
+  t.equal(weightsDue(at(1411, 1411), 1050), true, 'the next epoch\'s stretch')
+  t.equal(weightsDue({ nextEpochBlock: Number.POSITIVE_INFINITY, blocksUntilNextEpoch: Number.POSITIVE_INFINITY }, null), false, 'tempo 0: never')
 })
 
 t.test('training: the live hyper-parameters (trainer.py:151-183; constants.py:14)', async (t) => {

@@ -35,12 +35,12 @@ t.test('flock-validator --local --state-dir DIR: runs until SIGTERM, scores a mi
   const wallet = await writeTestWallet(join(dir, 'wallets'), 'miner')
   const submit = await runBin('flock-miner', ['submit', '--local', '--state-dir', state, '--dataset_path', data, '--hf_repo_id', 'me/data', ...wallet.flags])
   t.equal(submit.code, 0, submit.stderr)
-  const v = startBin('flock-validator', ['--local', '--state-dir', state, '--blocks_per_epoch', '10', '--json'])
+  const v = startBin('flock-validator', ['--local', '--state-dir', state, '--blocks_per_epoch', '10', '--json'], { timeoutMs: 300_000 })
   // rounds run one per 10-block epoch; under load the first may leave the miner for the next
   type RoundEnd = { event: string; ranking?: Array<{ hotkey: string; code: string }> }
   const scoredIn = (e: RoundEnd) => e.event === 'round-end' && (e.ranking ?? []).some((m) => m.hotkey === wallet.address && m.code === 'scored')
   let ended: RoundEnd | undefined
-  for (let i = 0; i < 1200 && !ended; i++) {
+  for (let i = 0; i < 2400 && !ended; i++) {
     ended = v.stdoutLines.map((l) => JSON.parse(l) as RoundEnd).find(scoredIn)
     if (!ended) await sleep(100)
   }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 
-import { CancelledError, CHATML_TEMPLATE, DatasetError, evaluateDataset, loadBaseModel, loadChatTokenizer, writeTinyModel } from '../../lib/index.js'
+import { CancelledError, CHATML_TEMPLATE, DatasetError, evaluateDataset, loadBaseModel, loadChatTokenizer, VALIDATOR_UNTOKENIZABLE_ROWS, writeTinyModel } from '../../lib/index.js'
 import { countingRows } from '../helpers/chat-data.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'flock-evaluate-hostile-'))
@@ -45,7 +45,10 @@ t.test('under the step bound the row fails alone, naming its line', async (t) =>
   // a tenth of the default bound, to keep the test short (the default is tested in test/tokenize/hostile-template.test.ts)
   const tokenizer = await loadChatTokenizer(dir, { chatTemplate: NESTED + CHATML_TEMPLATE, templateLimits: { maxSteps: 100_000 } })
   t.teardown(() => tokenizer.close())
-  const err = await evaluateDataset({ model, tokenizer, train: rows, eval: evalRows }).catch((e: unknown) => e)
-  t.ok(err instanceof DatasetError)
-  t.match((err as DatasetError).issues, [{ line: 4, code: 'E_TOKENIZE', message: /^row 4: cannot be tokenized \(E_TEMPLATE_LIMIT\): the chat template took more than 100000 evaluation steps/ }])
+  const bounded = /^row 4: cannot be tokenized \(E_TEMPLATE_LIMIT\): the chat template took more than 100000 evaluation steps/
+  const err = await evaluateDataset({ model, tokenizer, train: rows, eval: evalRows, untokenizableRows: VALIDATOR_UNTOKENIZABLE_ROWS }).catch((e: unknown) => e)
+  t.ok(err instanceof DatasetError, 'as validators score: the dataset is refused')
+  t.match((err as DatasetError).issues, [{ line: 4, code: 'E_TOKENIZE', message: bounded }])
+  const r = await evaluateDataset({ model, tokenizer, train: rows, eval: evalRows })
+  t.match(r.failedRows.train, [{ line: 4, code: 'E_TOKENIZE', message: bounded }], 'by default the other rows are trained on and the row listed')
 })

@@ -1,13 +1,13 @@
 // A dataset with one row the model's chat template cannot handle: that row fails alone,
-// with its line and the reason. By default (what validators do) evaluateDataset rejects
-// the dataset naming the line; with untokenizableRows 'skip' the other rows are trained on
-// and the row is listed. An eval-set row that fails is left out and listed.
+// with its line and the reason. By default evaluateDataset trains on the other rows and
+// lists the row; as validators score (VALIDATOR_UNTOKENIZABLE_ROWS, 'fail') it rejects the
+// dataset naming the line. An eval-set row that fails is left out and listed.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 
-import { DatasetError, defaultCompetitionConfig, evaluateDataset, loadBaseModel, loadChatTokenizer, mergeCompetitionConfig, prepareEvalSet } from '../../lib/index.js'
+import { DatasetError, defaultCompetitionConfig, evaluateDataset, loadBaseModel, loadChatTokenizer, mergeCompetitionConfig, prepareEvalSet, VALIDATOR_UNTOKENIZABLE_ROWS } from '../../lib/index.js'
 import { countingRows } from '../helpers/chat-data.js'
 import { REFUSAL, refusedRow, writeRefusingTinyModel } from '../helpers/refusing-template.js'
 
@@ -26,19 +26,20 @@ const lineFive = new RegExp(`^line 5: cannot be tokenized \\(E_CHAT_TEMPLATE\\):
 
 t.before(() => writeRefusingTinyModel(dir))
 
-t.test('the row fails alone: its line in the error, or the other rows trained on', async (t) => {
+t.test('the row fails alone: by default the other rows trained on and the row listed; as validators score, its line in the error', async (t) => {
   const model = await loadBaseModel(dir, { numThreads: 2 })
   t.teardown(() => model.dispose())
   const tokenizer = await loadChatTokenizer(dir)
   t.teardown(() => tokenizer.close())
 
-  const err = await evaluateDataset({ model, tokenizer, train: { jsonl }, eval: evalRows, config, seed: 1 }).catch((e: unknown) => e)
-  t.ok(err instanceof DatasetError, 'the default, as validators score: the dataset is refused')
+  t.equal(VALIDATOR_UNTOKENIZABLE_ROWS, 'fail')
+  const err = await evaluateDataset({ model, tokenizer, train: { jsonl }, eval: evalRows, config, seed: 1, untokenizableRows: VALIDATOR_UNTOKENIZABLE_ROWS }).catch((e: unknown) => e)
+  t.ok(err instanceof DatasetError, 'as validators score: the dataset is refused')
   t.match((err as DatasetError).issues, [{ line: 5, field: null, code: 'E_TOKENIZE', message: lineFive }])
   t.equal((err as DatasetError).issues.length, 1, 'only that row')
   t.match((err as Error).message, /line 5: cannot be tokenized/)
 
-  const r = await evaluateDataset({ model, tokenizer, train: { jsonl }, eval: evalRows, config, seed: 1, untokenizableRows: 'skip' })
+  const r = await evaluateDataset({ model, tokenizer, train: { jsonl }, eval: evalRows, config, seed: 1 })
   t.comment(`skipped ${r.failedRows.train.map((i) => i.message).join('; ')}; trained on ${r.budget.sequences} of ${r.budget.rowsSampled} rows, eval loss ${r.evalLoss.toFixed(4)}`)
   t.match(r.failedRows.train, [{ line: 5, code: 'E_TOKENIZE', message: lineFive }])
   t.equal(r.tokens.trainFailed, 1)

@@ -104,7 +104,7 @@ t.test('weights: sent once per epoch step, within its last 50 blocks', async (t)
   await net.chain.advanceBlocks(11) // 40 blocks before the step
   const due = await v.validator.step(new AbortController().signal)
   t.equal(due.summary?.sent.status, 'set', 'due: sent')
-  t.equal(v.validator.state.lastWeightsFor, far.block + far.blocksUntilNextEpoch)
+  t.equal(v.validator.state.lastWeightsFor, far.nextEpochBlock)
   await net.chain.advanceBlocks(12)
   t.equal((await v.validator.step(new AbortController().signal)).summary, null, 'the same epoch step: not again')
 })

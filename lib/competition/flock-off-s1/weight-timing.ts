@@ -6,11 +6,8 @@
 import type { EpochInfo } from '../../chain/index.js'
 import { WEIGHTS_BLOCK_THRESHOLD } from './constants.js'
 
-/** The block of the subnet's next epoch step. */
-export const nextEpochBlock = (e: Pick<EpochInfo, 'block' | 'blocksUntilNextEpoch'>): number => e.block + e.blocksUntilNextEpoch
-
-export function weightsDue(e: Pick<EpochInfo, 'block' | 'blocksUntilNextEpoch'>, lastSentFor: number | null, threshold = WEIGHTS_BLOCK_THRESHOLD): boolean {
+export function weightsDue(e: Pick<EpochInfo, 'nextEpochBlock' | 'blocksUntilNextEpoch'>, lastSentFor: number | null, threshold = WEIGHTS_BLOCK_THRESHOLD): boolean {
   if (!Number.isFinite(e.blocksUntilNextEpoch)) return false
-  if (lastSentFor === nextEpochBlock(e)) return false
+  if (lastSentFor === e.nextEpochBlock) return false
   return e.blocksUntilNextEpoch <= threshold
 }

@@ -26,6 +26,7 @@ export interface MinerArgs extends CommonArgs {
   candidates?: number
   swap?: number
   search_seed?: number
+  timelock_blocks?: number
 }
 
 const dataset = { type: 'string', demandOption: true, describe: 'the dataset, JSONL (one {"system"?, "conversations": [...]} per line)' } as const
@@ -71,7 +72,13 @@ export function minerParser(y: Argv): Argv<MinerArgs> {
       hubFlags(c)
         .option('dataset_path', dataset)
         .option('hf_repo_id', { type: 'string', demandOption: true, describe: 'your dataset repo, owner/name (created if missing)' })
-        .option('private', { type: 'boolean', describe: 'create the repo private (validators cannot read private repos)' }),
+        .option('private', { type: 'boolean', describe: 'create the repo private (validators cannot read private repos)' })
+        .option('timelock_blocks', { type: 'number', describe: 'commit timelocked: hidden from everyone (copiers too) until the drand round about this many blocks from now' })
+        .check((a) => {
+          const n = a.timelock_blocks
+          if (n !== undefined && !(Number.isInteger(n) && n >= 1)) throw new Error('--timelock_blocks must be a whole number of blocks, at least 1')
+          return true
+        }),
     )
     .demandCommand(1, 'name a command: validate, preview, select or submit')
     .check((a) => {

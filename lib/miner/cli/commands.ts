@@ -151,6 +151,7 @@ export async function submitCommand(ctx: Context): Promise<number> {
       at,
       logger: ctx.log,
       ...(args.private !== undefined ? { private: args.private } : {}),
+      ...(args.timelock_blocks !== undefined ? { timelockBlocks: args.timelock_blocks } : {}),
       ...signal(ctx),
     })
     print(ctx, { ...result, notes: eligible.notes }, formatSubmit(result, eligible.notes))

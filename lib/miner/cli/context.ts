@@ -113,7 +113,8 @@ export function hotkeyOf(ctx: Context): Promise<Hotkey> {
 /** A chain client signing with the wallet's hotkey; with --local the hotkey is registered on the local subnet if needed. */
 export async function signingChain(ctx: Context): Promise<Chain> {
   const hotkey = await hotkeyOf(ctx)
-  if (!ctx.local) return SubtensorChain.connect({ network: ctx.args.subtensor.network, hotkey })
+  const blockTime = ctx.args.subtensor.block_time
+  if (!ctx.local) return SubtensorChain.connect({ network: ctx.args.subtensor.network, hotkey, ...(blockTime !== undefined ? { blockSeconds: blockTime } : {}) })
   const net = await localNetwork(ctx)
   if (net.createdSubnet) ctx.log.info({ netuid: ctx.args.netuid, chain: net.paths.chain }, 'local chain: created the subnet (owner uid 0, validator uid 1)')
   const client = await net.clientFor(hotkey)

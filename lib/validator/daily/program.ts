@@ -13,10 +13,10 @@
  */
 import type { Logger } from 'pino'
 
-import { epochIndex, type EpochInfo, type Metagraph } from '../../chain/index.js'
+import type { EpochInfo, Metagraph } from '../../chain/index.js'
 import { phaseAt, utcDateId } from '../../competition/flock-off-s1/clock.js'
 import { readRawRows, type RowKey } from '../../competition/flock-off-s1/selection.js'
-import { nextEpochBlock, weightsDue } from '../../competition/flock-off-s1/weight-timing.js'
+import { weightsDue } from '../../competition/flock-off-s1/weight-timing.js'
 import type { CompetitionRules } from '../../competition/index.js'
 import type { CompetitionConfig } from '../../config/index.js'
 import { datasetRepo, MAX_EVAL_SET_BYTES, type HubCache, type PinnedFile } from '../../hub/index.js'
@@ -195,9 +195,10 @@ export class DailyValidator {
     const sent = await sendWeights({
       chain, netuid, weights: this.#weightsFor(metagraph).weights, policy: await chain.weightsPolicy(netuid), block: metagraph.block,
       me: metagraph.neurons.find((n) => n.hotkey === chain.hotkey), alreadySentThisEpoch: false,
+      ...(this.#o.weights ? { settings: this.#o.weights } : {}),
     })
     // a refusal (rate limit, no permit) is not retried within the stretch; a failure is
-    if (sent.status !== 'failed') this.state.lastWeightsFor = nextEpochBlock(epoch)
+    if (sent.status !== 'failed') this.state.lastWeightsFor = epoch.nextEpochBlock
     if (sent.status === 'set' || sent.status === 'committed') this.#o.metrics?.recordWeightsSet()
     this.#log.info({ status: sent.status, ...('reason' in sent ? { reason: sent.reason } : { block: sent.receipt.blockNumber }), weights: this.state.weights }, 'weights')
     return sent
@@ -327,7 +328,7 @@ export class DailyValidator {
 
   async #summary(phase: string, evaluated: MinerResult[], deferred: number, sent: SendOutcome): Promise<RoundSummary> {
     const metagraph = await this.#o.chain.metagraph(this.#o.netuid)
-    const { tempo } = await this.#o.chain.epoch(this.#o.netuid)
+    const epoch = await this.#o.chain.epoch(this.#o.netuid)
     const s = this.state
     const c = s.active !== null ? s.competitions[s.active] : undefined
     const { weights, burned } = this.#weightsFor(metagraph)
@@ -344,7 +345,7 @@ export class DailyValidator {
     })
     rows.sort((a, b) => Number(b.eligible) - Number(a.eligible) || (a.loss ?? Infinity) - (b.loss ?? Infinity) || a.uid - b.uid)
     const candidates = shown ? Object.keys(shown.submissions).length : 0
-    return { epoch: epochIndex(this.#o.netuid, tempo, metagraph.block), block: metagraph.block, candidates, evaluated, deferred, ranking: rows, burned, weights, sent, scoreLabel: 'winner',
+    return { epoch: epoch.index, block: metagraph.block, candidates, evaluated, deferred, ranking: rows, burned, weights, sent, scoreLabel: 'winner',
       competition: { id: s.active, phase, status: c?.status ?? null, winner: c?.winner ?? null, carriesOn: c?.copiedFrom ?? null },
     }
   }
