@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 
 import { InvalidArgumentError } from '../errors.js'
 import type { DatasetBenchOptions } from './dataset-bench.js'
+import { parseBenchIsa, type BenchIsa } from './isa-env.js'
 import type { BenchKind, BenchOptions } from './run.js'
 import { SHAPE_NAMES, type BenchDtype } from './shapes.js'
 
@@ -11,7 +12,7 @@ export const BENCH_USAGE = `flock-bench — benchmark LoRA training and evaluati
 Usage:
   flock-bench train   [--shape NAME] [--seq N] [--steps K] [--device cpu|cuda] [--threads T] [--dtype f32|bf16] [--seed S] [--json]
   flock-bench eval    (the same flags: times eval forward passes, one sequence each)
-  flock-bench compare train|eval [the same flags] [--rounds R] [--python PATH] [--results DIR] [--no-record] [--profile] [--note TEXT] [--json]
+  flock-bench compare train|eval [the same flags] [--rounds R] [--isa native|avx2] [--python PATH] [--results DIR] [--no-record] [--profile] [--note TEXT] [--json]
   flock-bench dataset --model DIR|--shape tiny [--train FILE] [--eval FILE] [--steps K] [--threads T] [--seed S] [--json]
 
 Shapes: ${SHAPE_NAMES.join(', ')} (random weights, written once to $FLOCK_BENCH_CACHE or ~/.cache/flock-bench).
@@ -19,7 +20,9 @@ Defaults: --shape qwen2.5-0.5b --seq 512 --steps 4 --device cpu --threads 0 (all
 LoRA r 16, alpha 32, all seven target modules, dropout 0, AdamW lr 2e-4 (constant), one sequence per step.
 Random token ids with the loss on the last 3/4 of each sequence; one untimed warm-up step before the timed ones.
 compare runs ours and the HF transformers + PEFT reference (bench/reference/peft_bench.py) alternately,
-with the Python of --python or $FLOCK_REF_PYTHON, and appends the record to bench/results/.
+with the Python of --python or $FLOCK_REF_PYTHON, and appends the record to bench/results/; --isa avx2 holds both
+sides to AVX2 (FLOCK_CPU_ISA for ours; ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA, MKL_ENABLE_INSTRUCTIONS for PyTorch).
+train and eval report model GFLOP/s and the fraction of the FP32 peak (cores × measured clock × FLOP/cycle of the ISA).
 dataset times one evaluateDataset() run (load, read, tokenize, train, eval) on the reference chat dataset
 in bench/data/ unless --train/--eval say otherwise; --steps replaces the competition's optimizer-step budget.
 `
@@ -35,6 +38,7 @@ export type BenchCommand =
       resultsDir: string | undefined
       record: boolean
       profile: boolean
+      isa: BenchIsa
       note: string | undefined
       json: boolean
     }
@@ -56,6 +60,7 @@ const FLAGS = {
   results: { type: 'string' },
   'no-record': { type: 'boolean', default: false },
   profile: { type: 'boolean', default: false },
+  isa: { type: 'string', default: 'native' },
   note: { type: 'string' },
   model: { type: 'string' },
   train: { type: 'string' },
@@ -64,8 +69,16 @@ const FLAGS = {
 } as const
 
 const ONLY: Record<string, string[]> = {
-  compare: ['rounds', 'python', 'results', 'no-record', 'profile', 'note'],
+  compare: ['rounds', 'python', 'results', 'no-record', 'profile', 'isa', 'note'],
   dataset: ['model', 'train', 'eval'],
+}
+
+function parseIsa(text: string): BenchIsa {
+  try {
+    return parseBenchIsa(text)
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
 }
 
 function int(name: string, text: string): number {
@@ -129,6 +142,7 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
     resultsDir: v.results,
     record: !v['no-record'],
     profile: v.profile,
+    isa: parseIsa(v.isa),
     note: v.note,
     json: v.json,
   }

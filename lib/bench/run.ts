@@ -9,7 +9,9 @@ import { loadBaseModel, type BaseModel } from '../model.js'
 import { loadAddon } from '../native/load-addon.js'
 import { trainAndEvaluate, type TrainProgress } from '../train.js'
 import { machineInfo } from './machine.js'
+import { ALL_LINEAR, modelFlops } from './flops.js'
 import { ensureShapeModel } from './model-cache.js'
+import { cpuPeak } from './peak.js'
 import type { BenchResult } from './result.js'
 import { BENCH_LORA, BENCH_LORA_JSON, BENCH_TRAINING, WARMUP_STEPS } from './settings.js'
 import { benchSequences, LOSS_MASK_RULE } from './sequences.js'
@@ -135,6 +137,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const timed = o.kind === 'train' ? await timeTrain(model, o) : await timeEval(model, o)
     const tokens = o.steps * o.seq
     const info = model.info
+    const timedSeqs = Array.from({ length: o.steps }, () => ({ tokens: o.seq, targets: o.seq - Math.floor(o.seq / 4) }))
+    const flops = modelFlops(info, timedSeqs, { kind: o.kind, loraRank: BENCH_LORA.r!, loraModules: ALL_LINEAR })
+    const peak = cpuPeak(info.numThreads)
+    const gflops = flops / 1e9 / timed.seconds
     return {
       kind: o.kind,
       impl: 'flock',
@@ -149,6 +155,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       tokens_per_s: tokens / timed.seconds,
       peak_rss_mb: mib(process.resourceUsage().maxRSS * 1024),
       threads: info.numThreads,
+      model_gflop_per_token: flops / 1e9 / tokens,
+      gflops,
+      peak_fraction: gflops / peak.peak_gflops,
+      peak: { ...peak },
       loss: timed.loss,
       warmup_loss: timed.warmupLoss,
       step_seconds: timed.stepSeconds,

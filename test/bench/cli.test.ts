@@ -67,6 +67,12 @@ for (const kind of ['train', 'eval'] as const) {
     t.ok(Math.abs(sum - (o.seconds as number)) < 1e-9, 'seconds is the sum of the timed steps')
     t.match(o.lora, { r: 16, alpha: 32, dropout: 0, target_modules: 'all-linear', optimizer: 'adamw' })
     t.notOk('peak_gpu_mb' in o, 'no GPU figure on the CPU')
+    const peak = o.peak as { isa: string; peak_gflops: number; cores: number; ghz: number; flops_per_cycle: number; method: string }
+    t.match(peak, { cores: 1, method: /cores × clock × FLOP\/cycle/ })
+    t.ok(['avx512', 'avx2', 'scalar'].includes(peak.isa), peak.isa)
+    t.ok(Math.abs(peak.peak_gflops - peak.cores * peak.ghz * peak.flops_per_cycle) < 0.1 * peak.ghz, 'peak = cores × GHz × FLOP/cycle')
+    t.ok(Math.abs((o.gflops as number) - (o.tokens_per_s as number) * (o.model_gflop_per_token as number)) < 1e-9, 'GFLOP/s = tokens/s × GFLOP per token')
+    t.ok(Math.abs((o.peak_fraction as number) - (o.gflops as number) / peak.peak_gflops) < 1e-12)
     t.ok(Number.isFinite(o.loss), 'a finite loss')
     if (kind === 'train') t.ok(Number.isFinite(o.warmup_loss), 'the warm-up loss is reported')
     else t.equal(o.warmup_loss, null)
@@ -133,6 +139,10 @@ t.test('flag parsing', async (t) => {
     python: '/x/python',
     record: false,
   })
+  t.match(parseBenchArgs(['compare', 'train']), { isa: 'native' })
+  t.match(parseBenchArgs(['compare', 'train', '--isa', 'avx2']), { isa: 'avx2' })
+  t.throws(() => parseBenchArgs(['compare', 'train', '--isa', 'sse4']), /--isa: expected native or avx2, got "sse4"/)
+  t.throws(() => parseBenchArgs(['train', '--isa', 'avx2']), /--isa belongs to 'flock-bench compare'/)
   t.throws(() => parseBenchArgs(['compare']), /say what to compare, train or eval/)
   t.throws(() => parseBenchArgs(['train', '--rounds', '2']), /--rounds belongs to 'flock-bench compare'/)
   t.throws(() => parseBenchArgs(['train', '--dtype', 'fp16']), /--dtype: expected f32 or bf16/)
