@@ -20,7 +20,7 @@ using cpu::LoraView;
 
 // Rows of the LM head computed at once: the [vocab, hidden] weight streams through memory
 // once per chunk, so larger chunks cost logits memory (rows × vocab floats) and save traffic.
-constexpr int64_t kLmHeadChunk = 256;
+constexpr int64_t kLmHeadChunk = 512;
 
 struct LayerActs {
   std::vector<float> x_in, r1, h1, q, k, v, lse, att, x_mid, r2, h2, g, u;

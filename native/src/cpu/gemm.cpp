@@ -185,9 +185,13 @@ void gemm_by_features(const KernelSet& ks, ThreadPool& pool, int64_t M, int64_t 
   // Items are rectangles of strips × token groups, each run by one thread through the whole
   // reduction. Each item reads all of its A rows and B columns, so the split is along the
   // dimension whose operand is cheaper to read again: strips re-read A, token groups B.
-  const int64_t want = static_cast<int64_t>(pool.size()) * 3;
+  // Three items a thread even out uneven progress, unless the operand read again is too big
+  // to stay in the last-level cache (the LM head's input gradient reads 150 MB of logits).
+  const bool by_strips = M * R <= R * F;
+  const int64_t reread_bytes = 4 * (by_strips ? M : F) * R;
+  const int64_t want = static_cast<int64_t>(pool.size()) * (reread_bytes <= (8 << 20) ? 3 : 1);
   int64_t strip_parts = 1, group_parts = 1;
-  if (M * R <= R * F)
+  if (by_strips)
     strip_parts = std::min(strips, want);
   else
     group_parts = std::min(groups, want);
