@@ -48,6 +48,7 @@ async function main(): Promise<number> {
         reference_median_peak_rss_mb: s.reference.median_peak_rss_mb,
         memory_ratio: s.memory_ratio,
         best_step_speed_ratio: s.best_step_speed_ratio,
+        cpu_speed_ratio: s.cpu_speed_ratio,
         warmup_loss_rel_diff: s.warmup_loss_rel_diff,
         ...(s.work
           ? {

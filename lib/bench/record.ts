@@ -59,6 +59,13 @@ export function markdownSection(r: CompareRecord): string {
           `Fastest single step (steadier on a shared machine): ours ${f(m.ours.best_step_tokens_per_s!)} tokens/s, reference ${f(m.reference.best_step_tokens_per_s!)} tokens/s, ratio ${f(m.best_step_speed_ratio, 2)}×.`,
         ]
       : []),
+    ...(m.cpu_speed_ratio !== null
+      ? [
+          '',
+          `Per CPU-second of each process (steadier under load; time spent spin-waiting counts): ours ${f(m.ours.median_tokens_per_cpu_s!)} tokens, ` +
+            `reference ${f(m.reference.median_tokens_per_cpu_s!)} tokens, ratio ${f(m.cpu_speed_ratio, 2)}×.`,
+        ]
+      : []),
     ...(m.warmup_loss_rel_diff !== null ? ['', `Warm-up step loss, ours vs reference: relative difference ${m.warmup_loss_rel_diff.toExponential(2)}.`] : []),
     ...(m.work
       ? [

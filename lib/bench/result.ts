@@ -21,6 +21,8 @@ export const benchResultSchema = z
     loss: z.number(),
     /** loss of the untimed warm-up step (train); null where not measured */
     warmup_loss: z.number().nullable(),
+    /** CPU time of the whole process (all threads) over the timed steps */
+    cpu_seconds: z.number().positive().optional(),
     /** seconds of each timed step (or forward pass) */
     step_seconds: z.array(z.number().positive()).optional(),
     /** ours: model FLOPs per token (lib/bench/flops.ts), achieved GFLOP/s, and the FP32 peak (lib/bench/peak.ts) */

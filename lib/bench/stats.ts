@@ -22,6 +22,12 @@ export interface SideSummary {
    * machine this is the steadier figure. Null without step times.
    */
   best_step_tokens_per_s: number | null
+  /**
+   * median of tokens ÷ CPU seconds of the whole process over the timed steps: time the
+   * machine gave to other work does not count, so it holds up under load (work done while
+   * waiting, such as OpenMP's spin-waits, does count). Null without CPU times.
+   */
+  median_tokens_per_cpu_s: number | null
 }
 
 export interface CompareSummary {
@@ -39,6 +45,8 @@ export interface CompareSummary {
   warmup_loss_rel_diff: number | null
   /** best_step_tokens_per_s ours ÷ reference (null when a side has no step times) */
   best_step_speed_ratio: number | null
+  /** median_tokens_per_cpu_s ours ÷ reference (null when a side has no CPU times) */
+  cpu_speed_ratio: number | null
   /** achieved GFLOP/s against the FP32 peak; null when ours did not report its work and peak */
   work: WorkSummary | null
 }
@@ -97,6 +105,7 @@ export function summarizeSide(results: readonly BenchResult[]): SideSummary {
     max_peak_rss_mb: Math.max(...rss),
     median_loss: median(results.map((r) => r.loss)),
     best_step_tokens_per_s: bestStep(results),
+    median_tokens_per_cpu_s: results.every((x) => typeof x.cpu_seconds === 'number') ? median(results.map((x) => x.tokens / x.cpu_seconds!)) : null,
   }
 }
 
@@ -112,6 +121,7 @@ export function compareSummary(ours: readonly BenchResult[], reference: readonly
     memory_ratio: o.median_peak_rss_mb / r.median_peak_rss_mb,
     best_step_speed_ratio: o.best_step_tokens_per_s !== null && r.best_step_tokens_per_s !== null ? o.best_step_tokens_per_s / r.best_step_tokens_per_s : null,
     warmup_loss_rel_diff: wo.length > 0 && wr.length > 0 ? Math.abs(median(wo) - median(wr)) / Math.abs(median(wr)) : null,
+    cpu_speed_ratio: o.median_tokens_per_cpu_s !== null && r.median_tokens_per_cpu_s !== null ? o.median_tokens_per_cpu_s / r.median_tokens_per_cpu_s : null,
     work: workSummary(ours, o, r),
   }
 }

@@ -61,7 +61,7 @@ for (const kind of ['train', 'eval'] as const) {
     for (const [k, type] of Object.entries(CONTRACT)) t.equal(typeof o[k], type, `${k} is a ${type}`)
     t.match(o, { kind, impl: 'flock', device: 'cpu', shape: 'tiny', dtype: 'f32', seq: 24, steps: 3, warmup_steps: 1, tokens: 72, threads: 1 })
     t.equal((o.step_seconds as number[]).length, 3, 'three timed steps, the warm-up not among them')
-    t.ok((o.seconds as number) > 0 && (o.peak_rss_mb as number) > 0)
+    t.ok((o.seconds as number) > 0 && (o.peak_rss_mb as number) > 0 && (o.cpu_seconds as number) > 0)
     t.ok(Math.abs((o.tokens_per_s as number) * (o.seconds as number) - 72) < 1e-6, 'tokens_per_s = tokens / seconds')
     const sum = (o.step_seconds as number[]).reduce((a, b) => a + b, 0)
     t.ok(Math.abs(sum - (o.seconds as number)) < 1e-9, 'seconds is the sum of the timed steps')

@@ -43,7 +43,7 @@ console.log('noise before the result')
 console.log(JSON.stringify({ kind, impl: name, device: 'cpu', shape: flag('--shape'), dtype: flag('--dtype'), seq, steps, warmup_steps: 1,
   tokens: seq * steps, seconds: seq * steps / speed, tokens_per_s: speed, peak_rss_mb: Number(rss), threads: Number(flag('--threads')),
   loss: 10 + round, warmup_loss: name === 'ours' ? 12 : 12.0012,
-  step_seconds: [0.6 * seq * steps / speed, 0.4 * seq * steps / speed], ...work }))
+  step_seconds: [0.6 * seq * steps / speed, 0.4 * seq * steps / speed], cpu_seconds: (seq * steps / speed) * (name === 'ours' ? 2 : 4), ...work }))
 process.stderr.write(process.env.FLOCK_PROFILE ? '[flock profile] 1.00 s in timed ops\\n  linear fwd   0.600 s  60.0%\\n  lora fwd   0.400 s  40.0%\\nafter\\n' : '')
 `
 
@@ -105,6 +105,9 @@ t.test('runs alternate, each side in its own process, and the summary follows fr
   t.equal(out.summary.memory_ratio, 0.5)
   t.ok(Math.abs(out.summary.best_step_speed_ratio! - 2.5) < 1e-12, 'fastest steps: 300/0.8 against 120/0.8')
   t.ok(Math.abs(out.summary.warmup_loss_rel_diff! - 0.0012 / 12.0012) < 1e-12)
+  t.equal(out.summary.ours.median_tokens_per_cpu_s, 100, 'tokens per CPU-second: half the speed when two CPU-seconds go to each second')
+  t.equal(out.summary.reference.median_tokens_per_cpu_s, 20)
+  t.equal(out.summary.cpu_speed_ratio, 5)
   t.equal(out.runs[0]!.profile, '[flock profile] 1.00 s in timed ops\n  linear fwd   0.600 s  60.0%\n  lora fwd   0.400 s  40.0%')
   t.equal(out.runs[1]!.profile, undefined, 'the reference has no profile')
   t.same(out.summary.work, {
@@ -144,6 +147,7 @@ t.test('--isa avx2 holds each side to AVX2 through its own variables; native cha
   t.match(md, /- load average \(1, 5, 15 min\) before [\d.]+ [\d.]+ [\d.]+, after [\d.]+ [\d.]+ [\d.]+ on \d+ CPUs/)
   t.match(md, /Work 0\.500 GFLOP per token \(model FLOPs\): ours 50\.0 GFLOP\/s = 12\.5%, reference 25\.0 GFLOP\/s = 6\.3% of the 400\.0 GFLOP\/s avx2 FP32 peak \(2 cores × 4 GHz measured × 50 FLOP\/cycle\)/)
   t.match(md, /\| 1 \| ours \| 100\.0 \| 50\.0 \|/, 'GFLOP/s per run')
+  t.match(md, /Per CPU-second of each process \(steadier under load; time spent spin-waiting counts\): ours 50\.0 tokens, reference 12\.5 tokens, ratio 4\.00×/)
   await run('native')
   t.same((await readFile(envLog, 'utf8')).trim().split('\n').slice(2), ['ours - - - -', 'peft - - - -'])
 })

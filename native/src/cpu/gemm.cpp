@@ -119,55 +119,61 @@ void gemm_by_tokens(const KernelSet& ks, ThreadPool& pool, int64_t M, int64_t F,
   const int64_t P = ks.tg.P, MR = ks.tg.MR;
   const int64_t panels = (M + P - 1) / P;
   const int64_t strips = (F + MR - 1) / MR;
-  // Work items: one strip × a run of panels. Enough items to keep every thread busy,
-  // strips kept whole when there are plenty so each converted strip is reused.
+  // Work items: a run of strips × a run of panels, each run by one thread. Within an item,
+  // panels go in blocks that stay in L2 (a block of packed A is then read from L2 by every
+  // strip of the item, not streamed from L3 once per strip), strips inner, r innermost.
   const int64_t want = static_cast<int64_t>(pool.size()) * 4;
+  const int64_t strip_parts = std::min(strips, want);
   const int64_t panel_groups = strips >= want ? 1 : std::min(panels, (want + strips - 1) / strips);
+  const int64_t strips_per = (strips + strip_parts - 1) / strip_parts;
   const int64_t panels_per_group = (panels + panel_groups - 1) / panel_groups;
   // Reduction chunk: the whole reduction when the packed A fits in 16 MiB (each tile then
   // meets C once), else kKC-sized chunks whose partial sums go through C.
   const int64_t chunk = M * R * 4 <= (16 << 20) ? R : kKC;
+  const int64_t block_panels = std::max<int64_t>(1, (512 << 10) / (P * chunk * 4));
   const bool in_place = B.dtype == DType::F32;
   std::vector<float> packed(static_cast<size_t>(panels * chunk * P));
   for (int64_t c0 = 0; c0 < R; c0 += chunk) {
     const int64_t cn = std::min(chunk, R - c0);
     pack_panels(pool, A, lda_m, lda_r, M, c0, cn, P, packed.data());
     const bool from_c = accumulate || c0 > 0;
-    pool.parallel_for(strips * panel_groups, 1, [&](int64_t b, int64_t e) {
+    pool.parallel_for(strip_parts * panel_groups, 1, [&](int64_t b, int64_t e) {
       std::vector<float> scratch;
       const float* rows[kernels::kMaxTile];
       const float* at[kernels::kMaxTile];
       alignas(64) float tile[kernels::kMaxTile];
-      int64_t loaded = -1;
       for (int64_t item = b; item < e; ++item) {
-        const int64_t s = item / panel_groups, grp = item % panel_groups;
-        const int64_t f0 = s * MR, nf = std::min(MR, F - f0);
-        if (loaded != s) {
-          if (in_place && nf == MR) {
-            for (int64_t i = 0; i < MR; ++i) rows[i] = static_cast<const float*>(B.data) + (f0 + i) * B.stride_f + c0;
-          } else {
-            scratch.resize(static_cast<size_t>(MR * cn));
-            convert_block(B, c0, cn, f0, nf, MR, false, scratch.data());
-            for (int64_t i = 0; i < MR; ++i) rows[i] = scratch.data() + i * cn;
+        const int64_t s0 = (item / panel_groups) * strips_per, s1 = std::min(strips, s0 + strips_per);
+        const int64_t grp = item % panel_groups;
+        const int64_t pg0 = grp * panels_per_group, pg1 = std::min(panels, pg0 + panels_per_group);
+        for (int64_t pb = pg0; pb < pg1; pb += block_panels) {
+          const int64_t pe = std::min(pg1, pb + block_panels);
+          for (int64_t s = s0; s < s1; ++s) {
+            const int64_t f0 = s * MR, nf = std::min(MR, F - f0);
+            if (in_place && nf == MR) {
+              for (int64_t i = 0; i < MR; ++i) rows[i] = static_cast<const float*>(B.data) + (f0 + i) * B.stride_f + c0;
+            } else {
+              scratch.resize(static_cast<size_t>(MR * cn));
+              convert_block(B, c0, cn, f0, nf, MR, false, scratch.data());
+              for (int64_t i = 0; i < MR; ++i) rows[i] = scratch.data() + i * cn;
+            }
+            for (int64_t p = pb; p < pe; ++p) {
+              const int64_t m0 = p * P, mn = std::min(P, M - m0);
+              if (from_c) {
+                std::fill(tile, tile + MR * P, 0.0f);
+                for (int64_t j = 0; j < mn; ++j)
+                  for (int64_t i = 0; i < nf; ++i) tile[i * P + j] = C[(m0 + j) * ldc + f0 + i];
+              }
+              // r ascending through L1/L2-sized blocks; the tile stays in this buffer throughout
+              const float* panel = packed.data() + p * cn * P;
+              for (int64_t r0 = 0; r0 < cn; r0 += kKC) {
+                for (int64_t i = 0; i < MR; ++i) at[i] = rows[i] + r0;
+                ks.by_tokens(panel + r0 * P, at, std::min(kKC, cn - r0), tile, from_c || r0 > 0);
+              }
+              for (int64_t j = 0; j < mn; ++j)
+                for (int64_t i = 0; i < nf; ++i) C[(m0 + j) * ldc + f0 + i] = tile[i * P + j];
+            }
           }
-          loaded = s;
-        }
-        const int64_t p_end = std::min(panels, (grp + 1) * panels_per_group);
-        for (int64_t p = grp * panels_per_group; p < p_end; ++p) {
-          const int64_t m0 = p * P, mn = std::min(P, M - m0);
-          if (from_c) {
-            std::fill(tile, tile + MR * P, 0.0f);
-            for (int64_t j = 0; j < mn; ++j)
-              for (int64_t i = 0; i < nf; ++i) tile[i * P + j] = C[(m0 + j) * ldc + f0 + i];
-          }
-          // r ascending through L1/L2-sized blocks; the tile stays in this buffer throughout
-          const float* panel = packed.data() + p * cn * P;
-          for (int64_t r0 = 0; r0 < cn; r0 += kKC) {
-            for (int64_t i = 0; i < MR; ++i) at[i] = rows[i] + r0;
-            ks.by_tokens(panel + r0 * P, at, std::min(kKC, cn - r0), tile, from_c || r0 > 0);
-          }
-          for (int64_t j = 0; j < mn; ++j)
-            for (int64_t i = 0; i < nf; ++i) C[(m0 + j) * ldc + f0 + i] = tile[i * P + j];
         }
       }
     });
