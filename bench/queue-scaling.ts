@@ -88,7 +88,7 @@ try {
   const warmup = (id: string, n: number) => ({ id, jobs: jobs.slice(0, n).map((j) => ({ ...j, seed: 7 })) })
   console.log('| evaluator | round seconds | jobs/s | speed-up vs 1 worker |\n|---|---|---|---|')
 
-  const resources = await loadEvaluationResources({ config, devices: ['cpu'], hubCache: new HubCache({ hub, cacheDir: join(dir, 'cache-local') }), modelDir, evalSet: { path: evalPath }, numThreads: 1 })
+  const resources = await loadEvaluationResources({ config, devices: ['cpu'], hubCache: new HubCache({ hub, cacheDir: join(dir, 'cache-local') }), modelDir, evalPath, numThreads: 1 })
   const local = new InProcessEvaluator({ resources })
   await local.evaluateRound(warmup('warm-local', 1))
   let t0 = performance.now()

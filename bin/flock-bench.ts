@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { usageError, USAGE_EXIT_CODE } from '../lib/cli/usage.js'
+import { packageVersion } from '../lib/cli/version.js'
 import { FlockError } from '../lib/errors.js'
 import { BENCH_USAGE, compareCommand, formatResult, parseBenchArgs, runBench, runDatasetBench, UsageError, type CompareRun } from '../lib/bench/index.js'
 
@@ -7,6 +9,10 @@ const log = (m: string) => process.stderr.write(m + '\n')
 
 async function main(): Promise<number> {
   const cmd = parseBenchArgs(argv)
+  if (cmd.command === 'version') {
+    process.stdout.write(`${packageVersion()}\n`)
+    return 0
+  }
   if (cmd.command === 'help') {
     process.stdout.write(BENCH_USAGE)
     return argv.length === 0 ? 2 : 0
@@ -70,8 +76,8 @@ main().then(
   (code) => (process.exitCode = code),
   (err: unknown) => {
     const usage = err instanceof UsageError
-    log(`flock-bench: ${err instanceof FlockError || usage ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
-    if (usage) log('run flock-bench --help for usage')
-    process.exitCode = usage ? 2 : 1
+    if (usage) log(usageError('flock-bench', err.message))
+    else log(`flock-bench: ${err instanceof FlockError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+    process.exitCode = usage ? USAGE_EXIT_CODE : 1
   },
 )

@@ -1,14 +1,18 @@
 #!/usr/bin/env node
-// Builds the native addon (build/Release/flock_lora.node) and the C++ tests.
-// cmake-js is the primary build; plain node-gyp (binding.gyp, CPU only) is the
-// fallback when CMake is missing or fails. FLOCK_SKIP_NATIVE=1 skips the build.
+// Builds the native addon (build/Release/flock_lora.node), and in a source checkout the C++
+// tests too. cmake-js is the primary build; plain node-gyp (binding.gyp, CPU only) is the
+// fallback when CMake is missing or fails. Works the same from a git checkout and from an
+// installed package (dependencies hoisted into the project's node_modules).
+// FLOCK_SKIP_NATIVE=1 skips the build; FLOCK_CMAKE_ARGS passes -D options to CMake.
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const require = createRequire(join(root, 'package.json'))
 
 if (process.env.FLOCK_SKIP_NATIVE === '1') {
   console.log('[flock] FLOCK_SKIP_NATIVE=1: skipping the native build')
@@ -17,30 +21,50 @@ if (process.env.FLOCK_SKIP_NATIVE === '1') {
 
 function run(cmd, args) {
   console.log(`[flock] ${cmd} ${args.join(' ')}`)
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' })
-  return r.status === 0
+  return spawnSync(cmd, args, { cwd: root, stdio: 'inherit' }).status === 0
 }
 
-function has(cmd) {
-  return spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0
+const has = (cmd) => spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0
+
+/** A package's file, found as Node resolves it from this package (nested or hoisted). */
+function resolveFrom(pkg, file) {
+  try {
+    return join(dirname(require.resolve(`${pkg}/package.json`)), file)
+  } catch {
+    return null
+  }
+}
+
+const compiler = [process.env.CXX, 'c++', 'g++', 'clang++'].find((c) => c && has(c))
+const cmake = has('cmake')
+if (!compiler) {
+  console.error('[flock] no C++17 compiler found (tried $CXX, c++, g++, clang++). Install one, e.g. on Debian/Ubuntu: sudo apt-get install -y g++ cmake')
+  process.exit(1)
 }
 
 const jobs = String(Math.max(1, Math.min(availableParallelism(), 8)))
 const extra = (process.env.FLOCK_CMAKE_ARGS ?? '').split(/\s+/).filter(Boolean).map((a) => `--C${a.replace(/^-/, '')}`)
+// the C++ tests need the repository's test fixtures: built in a source checkout only
+const tests = process.env.FLOCK_BUILD_TESTS ?? (existsSync(join(root, 'test')) ? 'ON' : 'OFF')
 
 let ok = false
-if (has('cmake')) {
-  const cmakeJs = join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js')
-  ok = run(process.execPath, [cmakeJs, 'build', '--out', 'build', '--parallel', jobs, ...extra])
-  if (!ok) console.warn('[flock] cmake-js build failed; trying node-gyp (CPU backend only)')
+if (cmake) {
+  const cmakeJs = resolveFrom('cmake-js', join('bin', 'cmake-js'))
+  if (!cmakeJs) console.warn('[flock] cmake-js is not installed with this package; trying node-gyp (CPU backend only)')
+  else {
+    ok = run(process.execPath, [cmakeJs, 'build', '--out', 'build', '--parallel', jobs, `--CDFLOCK_BUILD_TESTS=${tests}`, ...extra])
+    if (!ok) console.warn('[flock] cmake-js build failed; trying node-gyp (CPU backend only)')
+  }
 } else {
-  console.warn('[flock] cmake not found; building the CPU backend with node-gyp')
+  console.warn('[flock] cmake not found; building the CPU backend with node-gyp (install CMake >= 3.18 for the CUDA backend)')
 }
 if (!ok) {
-  const gyp = join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')
-  ok = existsSync(gyp) && run(process.execPath, [gyp, 'rebuild', '-j', jobs])
+  // npm hands its own node-gyp to install scripts; a node-gyp installed beside us works too
+  const gyp = process.env.npm_config_node_gyp ?? resolveFrom('node-gyp', join('bin', 'node-gyp.js'))
+  ok = !!gyp && existsSync(gyp) && run(process.execPath, [gyp, 'rebuild', '-j', jobs])
 }
 if (!ok) {
-  console.error('[flock] could not build the native addon. Install CMake (>= 3.18) and a C++17 compiler, then run `npm run build:native`.')
+  const missing = cmake ? 'the cmake-js and node-gyp builds both failed (see above)' : 'CMake is not installed and the node-gyp build failed (see above)'
+  console.error(`[flock] could not build the native addon: ${missing}. Needs CMake >= 3.18 and a C++17 compiler (Debian/Ubuntu: sudo apt-get install -y cmake g++), then \`npm run build:native\`.`)
   process.exit(1)
 }

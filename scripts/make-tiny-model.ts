@@ -11,7 +11,7 @@ const { values, positionals } = parseArgs({
 const out = positionals[0]
 const seed = Number(values.seed)
 if (positionals.length !== 1 || !out || (values.arch !== 'qwen2' && values.arch !== 'llama') || !Number.isSafeInteger(seed) || seed < 0) {
-  process.stderr.write('usage: make-tiny-model.ts OUTDIR [--arch qwen2|llama] [--seed N]\n')
+  process.stderr.write('usage: make-tiny-model OUTDIR [--arch qwen2|llama] [--seed N]\n')
   process.exit(2)
 }
 const info = await writeTinyModel(out, { arch: values.arch as TinyArch, seed })

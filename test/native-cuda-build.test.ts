@@ -9,8 +9,8 @@ import { join } from 'node:path'
 
 import t from 'tap'
 
+import { binPath, ensureBuilt } from './helpers/bin.js'
 import { repoRoot } from './helpers/paths.js'
-import { tsLoaderArgs } from './helpers/queue-fixture.js'
 
 function findNvcc(): string | null {
   const candidates = [
@@ -42,10 +42,11 @@ t.test('every CUDA source compiles, and the plugin and test_cuda link', { skip: 
 
   // The addon dlopens the plugin named by FLOCK_CUDA_LIBRARY (in a child: the addon loads it once per process).
   const probe = `
-    import { cudaDevices } from ${JSON.stringify(join(repoRoot, 'lib', 'device.ts'))}
+    import { cudaDevices } from ${JSON.stringify(join(repoRoot, 'dist', 'lib', 'device.js'))}
     console.log(JSON.stringify(cudaDevices()))`
-  const child = spawnSync(process.execPath, [...tsLoaderArgs(), '--input-type=module', '-e', probe], {
-    cwd: repoRoot, encoding: 'utf8', env: { ...process.env, FLOCK_CUDA_LIBRARY: plugin, TS_NODE_TRANSPILE_ONLY: 'true' }, timeout: 60_000,
+  ensureBuilt()
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', probe], {
+    cwd: repoRoot, encoding: 'utf8', env: { ...process.env, FLOCK_CUDA_LIBRARY: plugin }, timeout: 60_000,
   })
   const avail = JSON.parse(child.stdout.trim().split('\n').pop() ?? 'null') as { count: number; reason: string } | null
   t.ok(avail, `the probe printed the availability${avail ? '' : `: ${child.stderr.slice(-2000)}`}`)
@@ -55,4 +56,12 @@ t.test('every CUDA source compiles, and the plugin and test_cuda link', { skip: 
   }
   t.notMatch(avail?.reason ?? '', /not loaded|does not match this build/, `the plugin loaded and answered: ${avail?.reason}`)
   t.match(avail?.reason ?? '', /driver|device|CUDA/i, 'and says why it cannot run here')
+
+  // flock-bench --device cuda runs on that backend: here it reaches the plugin, which gives its reason
+  const bench = spawnSync(process.execPath, [binPath('flock-bench'), 'train', '--shape', 'tiny', '--seq', '16', '--steps', '1', '--device', 'cuda'], {
+    cwd: repoRoot, encoding: 'utf8', env: { ...process.env, FLOCK_CUDA_LIBRARY: plugin, FLOCK_BENCH_CACHE: join(buildDir, 'bench-cache') }, timeout: 120_000,
+  })
+  t.equal(bench.status, 1, 'flock-bench --device cuda fails here, with no GPU')
+  t.notMatch(bench.stderr, /not loaded|not available in this build/, 'not refused by flock-bench: the CUDA backend itself was asked')
+  t.match(bench.stderr, new RegExp(avail!.reason.slice(0, 40).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'and it reports the backend\'s own reason')
 })

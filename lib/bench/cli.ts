@@ -31,6 +31,7 @@ both sides keep every row, unshuffled, so they train on the same first rows, and
 
 export type BenchCommand =
   | { command: 'help' }
+  | { command: 'version' }
   | { command: BenchKind; options: BenchOptions; json: boolean }
   | {
       command: 'compare'
@@ -69,6 +70,7 @@ const FLAGS = {
   eval: { type: 'string' },
   reference: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', default: false },
 } as const
 
 /** Flags that belong to some commands only. */
@@ -107,6 +109,7 @@ export function parseBenchArgs(argv: string[]): BenchCommand {
     throw new UsageError((err as Error).message)
   }
   const { values: v, positionals: pos } = parsed
+  if (v.version) return { command: 'version' }
   if (v.help || pos.length === 0) return { command: 'help' }
   const command = pos[0]!
   const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]!))

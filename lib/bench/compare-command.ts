@@ -13,7 +13,8 @@ import { isaEnvironment, type BenchIsa } from './isa-env.js'
 import { gitInfo, machineInfo } from './machine.js'
 import { benchCacheRoot, ensureShapeModel } from './model-cache.js'
 import { appendRecord, type CompareRecord } from './record.js'
-import { checkDevice, type BenchOptions } from './run.js'
+import { checkDevice } from '../device.js'
+import type { BenchOptions } from './run.js'
 import { benchShape } from './shapes.js'
 
 export interface CompareCommandOptions {
@@ -51,7 +52,8 @@ export function referenceScript(): string {
 
 export async function compareCommand(c: CompareCommandOptions): Promise<CompareCommandResult> {
   const env = c.env ?? process.env
-  checkDevice(c.options.device)
+  if (checkDevice(c.options.device, '--device') !== 'cpu')
+    throw new InvalidArgumentError(`compare: --device ${c.options.device}: both sides run on the CPU here (the PEFT reference script times the CPU); time the CUDA backend alone with flock-bench train|eval --device ${c.options.device}`)
   if (!Number.isInteger(c.rounds) || c.rounds < 1 || c.rounds > 100) throw new InvalidArgumentError(`--rounds: expected an integer in [1, 100], got ${c.rounds}`)
   let referenceCommand = c.referenceCommand
   if (!referenceCommand) {

@@ -13,7 +13,7 @@ import { loadAddon, packageRoot } from '../native/load-addon.js'
 import { runSameRows } from './dataset-reference.js'
 import { machineInfo } from './machine.js'
 import { ensureShapeModel } from './model-cache.js'
-import { checkDevice } from './run.js'
+import { checkDevice } from '../device.js'
 import { benchShape } from './shapes.js'
 
 export function referenceDatasetPaths(root = packageRoot()): { train: string; eval: string } {
@@ -42,7 +42,7 @@ const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10
 const round3 = (s: number) => Math.round(s * 1000) / 1000
 
 export async function runDatasetBench(o: DatasetBenchOptions): Promise<Record<string, unknown>> {
-  const device = checkDevice(o.device)
+  const device = checkDevice(o.device, '--device')
   if ((o.model === undefined) === (o.shape === undefined)) throw new InvalidArgumentError('dataset: give --model DIR or --shape tiny (one of them)')
   let modelDir = o.model
   if (o.shape !== undefined) {

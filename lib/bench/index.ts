@@ -5,7 +5,7 @@ export { cpuIsa, gitInfo, machineInfo, type GitInfo, type MachineInfo } from './
 export { benchCacheRoot, ensureShapeModel, shapeModelDir, tensorChunks, type EnsuredModel } from './model-cache.js'
 export { appendRecord, markdownSection, type CompareRecord } from './record.js'
 export { benchResultSchema, formatResult, parseBenchOutput, type BenchResult } from './result.js'
-export { checkDevice, runBench, type BenchKind, type BenchOptions } from './run.js'
+export { runBench, type BenchKind, type BenchOptions } from './run.js'
 export { benchSequences, LOSS_MASK_RULE } from './sequences.js'
 export { BENCH_LORA, BENCH_LORA_JSON, BENCH_TRAINING, WARMUP_STEPS } from './settings.js'
 export { benchShape, shapeConfig, shapeParameters, SHAPE_NAMES, type BenchDtype, type BenchShape } from './shapes.js'

@@ -6,7 +6,7 @@ export const benchResultSchema = z
   .object({
     kind: z.enum(['train', 'eval']),
     impl: z.string(),
-    device: z.enum(['cpu', 'cuda']),
+    device: z.string().regex(/^(cpu|cuda(:\d{1,3})?|auto)$/),
     shape: z.string(),
     dtype: z.enum(['f32', 'bf16']),
     seq: z.number().int().positive(),

@@ -4,7 +4,8 @@
  * them). Model writing and loading are outside the timed window, and so is one
  * warm-up step; the times come from the native trainer's own clock.
  */
-import { DeviceError, InvalidArgumentError } from '../errors.js'
+import { checkDevice } from '../device.js'
+import { InvalidArgumentError } from '../errors.js'
 import { loadBaseModel, type BaseModel } from '../model.js'
 import { loadAddon } from '../native/load-addon.js'
 import { trainAndEvaluate, type TrainProgress } from '../train.js'
@@ -37,13 +38,6 @@ export interface BenchOptions {
 }
 
 const EVAL_TRAIN_TOKENS = 16
-
-export function checkDevice(device: string): 'cpu' {
-  if (device === 'cuda')
-    throw new DeviceError('E_DEVICE', '--device cuda: the CUDA backend is not available in this build (it has not been written yet); use --device cpu')
-  if (device !== 'cpu') throw new DeviceError('E_DEVICE', `--device: expected cpu or cuda, got ${JSON.stringify(device)}`)
-  return 'cpu'
-}
 
 function checkOptions(o: BenchOptions): void {
   const posInt = (v: number, name: string, max: number) => {
@@ -141,11 +135,12 @@ async function timeEval(model: BaseModel, o: BenchOptions): Promise<Timed> {
 
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
   checkOptions(o)
-  const device = checkDevice(o.device)
+  const device = checkDevice(o.device, '--device')
   const shape = benchShape(o.shape)
   const ensured = await ensureShapeModel(shape, { dtype: o.dtype, ...(o.cacheRoot ? { root: o.cacheRoot } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) })
   const t0 = performance.now()
-  const model = await loadBaseModel(ensured.dir, { numThreads: o.threads })
+  // the backend is chosen by the model's device: a build without CUDA says so when the first run starts
+  const model = await loadBaseModel(ensured.dir, { numThreads: o.threads, device })
   const loadSeconds = (performance.now() - t0) / 1000
   try {
     const timed = o.kind === 'train' ? await timeTrain(model, o) : await timeEval(model, o)

@@ -1,4 +1,6 @@
 /** How commitment text is laid out in the commitments pallet: up to three Raw fields of at most 128 bytes. */
+import { compactFromU8a, compactToU8a, u8aConcat } from '@polkadot/util'
+
 import { ChainRequestError } from './errors.js'
 
 export const MAX_FIELDS = 3
@@ -26,7 +28,34 @@ export function fieldsToText(fields: ReadonlyArray<Uint8Array | null>): string |
   }
 }
 
-/** Commitment space one commitment of `text` is charged: its raw bytes, at least 100. */
-export function commitmentSpaceCharge(text: string): number {
-  return Math.max(MIN_SPACE_CHARGE, Buffer.byteLength(text, 'utf8'))
+/** Bytes a timelocked ciphertext adds to its plaintext (tle header, AES-GCM tag and nonce, framing). */
+export const TIMELOCK_OVERHEAD_BYTES = 244
+
+/** Commitment space one commitment of `text` is charged: its raw bytes, or a timelocked one's ciphertext; at least 100. */
+export function commitmentSpaceCharge(text: string, options: { timelocked?: boolean } = {}): number {
+  const bytes = options.timelocked ? timelockPlaintext(text).length + TIMELOCK_OVERHEAD_BYTES : Buffer.byteLength(text, 'utf8')
+  return Math.max(MIN_SPACE_CHARGE, bytes)
+}
+
+/** What a timelocked commitment encrypts: the SCALE encoding of the text (as the SDK's get_encrypted_commitment does). */
+export function timelockPlaintext(text: string): Uint8Array {
+  const bytes = Buffer.from(text, 'utf8')
+  if (bytes.length === 0) throw new ChainRequestError('commitment is empty')
+  return u8aConcat(compactToU8a(bytes.length), bytes)
+}
+
+/** The text of a revealed commitment (RevealedCommitments holds the SCALE string); null when it is not one. */
+export function revealedText(bytes: Uint8Array): string | null {
+  if (bytes.length === 0) return null
+  let offset: number
+  let length: bigint
+  try {
+    const [o, l] = compactFromU8a(bytes)
+    offset = o
+    length = BigInt(l.toString())
+  } catch {
+    return null
+  }
+  if (BigInt(bytes.length - offset) !== length) return null
+  return fieldsToText([bytes.subarray(offset)])
 }

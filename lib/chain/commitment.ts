@@ -1,8 +1,14 @@
 /**
- * The commitment string miners publish: `<hf repo id>:<40-hex commit sha>:<proof>`.
- * The proof is the first 16 bytes (hex) of sha256(content sha256 ‖ hotkey SS58), so a
- * string copied from another hotkey fails verification. Parsing and verifying return
- * values, never throw: chain data is untrusted input.
+ * The commitment string miners publish, and the one definition of its proof that
+ * `flock-miner submit`, `flock-miner preview`, the validator and the demo all use:
+ *
+ *   commitment = <hf repo id>:<40-hex commit sha>:<proof>
+ *   proof      = hex(sha256(content hash as 32 bytes ‖ hotkey SS58 as UTF-8))[0:32]
+ *
+ * where the content hash is the dataset's canonical hash (lib/dataset/hash.ts: row order
+ * and JSON formatting do not count). So a string copied from another hotkey fails
+ * verification, and re-committing reformatted rows is recognised as the same content.
+ * Parsing and verifying return values, never throw: chain data is untrusted input.
  */
 import { createHash } from 'node:crypto'
 
@@ -42,22 +48,23 @@ export function repoIdProblem(repo: string): string | null {
   return null
 }
 
-export function commitmentProof(contentSha256: string, hotkey: string): string {
-  if (!SHA256_HEX.test(contentSha256)) throw new ChainRequestError(`content hash ${quote(contentSha256)} is not 64 lowercase hex characters`)
+/** The proof binding a dataset's canonical content hash to a hotkey; throws on malformed input (our own, not chain data). */
+export function commitmentProof(contentHash: string, hotkey: string): string {
+  if (!SHA256_HEX.test(contentHash)) throw new ChainRequestError(`content hash ${quote(contentHash)} is not 64 lowercase hex characters`)
   if (!isAddress(hotkey)) throw new ChainRequestError(`hotkey ${quote(hotkey)} is not an SS58 address`)
   return createHash('sha256')
-    .update(Buffer.from(contentSha256, 'hex'))
+    .update(Buffer.from(contentHash, 'hex'))
     .update(Buffer.from(hotkey, 'utf8'))
     .digest('hex')
     .slice(0, 32)
 }
 
 /** Builds the string a miner commits; throws on invalid input (our own, not chain data). */
-export function formatCommitment(repo: string, revision: string, contentSha256: string, hotkey: string): string {
+export function formatCommitment(repo: string, revision: string, contentHash: string, hotkey: string): string {
   const problem = repoIdProblem(repo)
   if (problem) throw new ChainRequestError(problem)
   if (!SHA1_HEX.test(revision)) throw new ChainRequestError(`revision ${quote(revision)} is not a full 40-hex commit sha`)
-  return `${repo}:${revision}:${commitmentProof(contentSha256, hotkey)}`
+  return `${repo}:${revision}:${commitmentProof(contentHash, hotkey)}`
 }
 
 export function parseCommitment(text: string | null): CommitmentParse {
@@ -73,12 +80,22 @@ export function parseCommitment(text: string | null): CommitmentParse {
   return { ok: true, commitment: { repo, revision, proof } }
 }
 
-/** Checks that the proof binds the downloaded content to the committing hotkey. */
-export function verifyCommitmentProof(commitment: DatasetCommitment, contentSha256: string, hotkey: string): ProofCheck {
-  if (!SHA256_HEX.test(contentSha256)) return { ok: false, reason: `content hash ${quote(contentSha256)} is not 64 lowercase hex characters` }
+/** Checks that the proof binds the dataset's content hash to the committing hotkey. */
+export function verifyCommitmentProof(commitment: DatasetCommitment, contentHash: string, hotkey: string): ProofCheck {
+  if (!SHA256_HEX.test(contentHash)) return { ok: false, reason: `content hash ${quote(contentHash)} is not 64 lowercase hex characters` }
   if (!isAddress(hotkey)) return { ok: false, reason: `hotkey ${quote(hotkey)} is not an SS58 address` }
-  const expected = commitmentProof(contentSha256, hotkey)
+  const expected = commitmentProof(contentHash, hotkey)
   return expected === commitment.proof
     ? { ok: true }
     : { ok: false, reason: `proof ${commitment.proof} does not bind this content to hotkey ${hotkey}` }
+}
+
+/**
+ * The commitment in `text` when it proves this content for this hotkey, else null: how a
+ * miner's tools recognise the hotkey's own commitment of a dataset (submit does nothing,
+ * preview uses its block's seed).
+ */
+export function commitmentOfContent(text: string | null, contentHash: string, hotkey: string): DatasetCommitment | null {
+  const parsed = parseCommitment(text)
+  return parsed.ok && verifyCommitmentProof(parsed.commitment, contentHash, hotkey).ok ? parsed.commitment : null
 }

@@ -71,3 +71,10 @@ export class WalletError extends FlockError {
     super('E_WALLET', message)
   }
 }
+
+/** Timelocked data that cannot be opened or decoded: malformed bytes, wrong signature, bad payload (E_TIMELOCK). */
+export class TimelockError extends FlockError {
+  constructor(message: string) {
+    super('E_TIMELOCK', message)
+  }
+}

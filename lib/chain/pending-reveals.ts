@@ -19,12 +19,14 @@ function checkEntry(path: string, e: unknown, i: number): PendingReveal {
     typeof r.genesisHash === 'string' && typeof r.hotkey === 'string' &&
     Number.isInteger(r.netuid) && typeof r.commitHash === 'string' && /^0x[0-9a-f]{64}$/.test(r.commitHash) &&
     Number.isInteger(r.commitBlock) && isU16Array(r.uids) && isU16Array(r.values) && isU16Array(r.salt) &&
-    typeof r.versionKey === 'string' && /^\d+$/.test(r.versionKey)
+    typeof r.versionKey === 'string' && /^\d+$/.test(r.versionKey) &&
+    (r.mechanismId === undefined || (Number.isInteger(r.mechanismId) && (r.mechanismId as number) >= 0 && (r.mechanismId as number) <= 0xff))
   if (!ok) throw new ChainStateError(path, `reveals[${i}] is malformed`)
   return {
     genesisHash: r.genesisHash as string, hotkey: r.hotkey as string, netuid: r.netuid as number,
     commitHash: r.commitHash as string, commitBlock: r.commitBlock as number,
     uids: r.uids as number[], values: r.values as number[], salt: r.salt as number[], versionKey: r.versionKey as string,
+    ...(r.mechanismId ? { mechanismId: r.mechanismId as number } : {}),
   }
 }
 

@@ -1,4 +1,5 @@
 /** What the miner and validator ask of a chain, whichever implementation they hold. */
+import type { EpochScheduler } from './epoch.js'
 
 export interface BlockRef {
   number: number
@@ -9,7 +10,15 @@ export interface BlockRef {
 export interface EpochInfo {
   block: number
   tempo: number
-  /** Blocks until this subnet's next epoch step, by subtensor's formula. */
+  /** Which epoch scheduler the runtime runs (see epoch.ts). */
+  scheduler: EpochScheduler
+  /** The subnet's epoch index at `block`, as the runtime counts it. */
+  index: number
+  /** The block this epoch began at. */
+  startBlock: number
+  /** The block of the next epoch step as scheduled now (Infinity when tempo is 0). */
+  nextEpochBlock: number
+  /** Blocks until the next epoch begins (nextEpochBlock - block); commitment space is renewed then. */
   blocksUntilNextEpoch: number
 }
 
@@ -39,13 +48,26 @@ export interface WeightsPolicy {
   commitRevealEnabled: boolean
   revealPeriodEpochs: number
   tempo: number
+  /** CommitRevealWeightsVersion: 4 means timelocked commits (commit_timelocked_weights); 0 when the runtime has none. */
+  commitRevealVersion: number
 }
 
-/** A commitment as stored on chain. `text` is null when the fields are not raw UTF-8 bytes. */
+/**
+ * A commitment as stored on chain. `text` is null when the fields are not raw UTF-8 bytes.
+ * A timelocked commitment counts once revealed, at the block it was revealed in; until then
+ * commitmentOf() returns it with `text` null and the drand round that reveals it.
+ */
 export interface CommitmentRecord {
   hotkey: string
   block: number
   text: string | null
+  /** Set while the commitment is timelocked and not revealed yet. */
+  revealRound?: number
+}
+
+export interface PublishOptions {
+  /** Commit the text timelocked: hidden until the drand round about this many blocks from now. */
+  timelockBlocks?: number
 }
 
 /** A hotkey's commitment space on a subnet: each commitment is charged max(100, bytes) against `max` per epoch. */
@@ -75,6 +97,17 @@ export interface PendingReveal {
   values: number[]
   salt: number[]
   versionKey: string
+  /** The subnet mechanism the weights are for; absent for the main one (0). */
+  mechanismId?: number
+}
+
+/** A timelocked weight commit: the chain decrypts and applies it once the drand pulse of `revealRound` is stored. */
+export interface TimelockedCommit {
+  receipt: TxReceipt
+  revealRound: bigint
+  /** The block the reveal is expected in, as the SDK predicts it (the round was computed for 3 blocks later). */
+  revealBlock: number
+  commitRevealVersion: number
 }
 
 export type RevealOutcome =
@@ -98,14 +131,16 @@ export interface Chain {
   commitments(netuid: number): Promise<CommitmentRecord[]>
   /** The commitment of `hotkey` (default: the signer), or null. */
   commitmentOf(netuid: number, hotkey?: string): Promise<CommitmentRecord | null>
-  publishCommitment(netuid: number, text: string): Promise<TxReceipt>
+  publishCommitment(netuid: number, text: string, options?: PublishOptions): Promise<TxReceipt>
   /** The commitment space `hotkey` (default: the signer) has used this epoch, and its deposit. */
   commitmentSpace(netuid: number, hotkey?: string): Promise<CommitmentSpace>
-  /** `values` are u16 weights; `versionKey` defaults to the subnet's current key. */
-  setWeights(netuid: number, uids: number[], values: number[], versionKey?: bigint): Promise<TxReceipt>
+  /** `values` are u16 weights; `versionKey` defaults to the subnet's current key; `mechanismId` > 0 sends the mechanism variant. */
+  setWeights(netuid: number, uids: number[], values: number[], versionKey?: bigint, mechanismId?: number): Promise<TxReceipt>
   /** Commits the hash of the weights and records what is needed to reveal them on disk. */
-  commitWeights(netuid: number, uids: number[], values: number[], versionKey?: bigint): Promise<PendingReveal & { receipt: TxReceipt }>
-  /** Reveals every pending commit of this hotkey on `netuid` whose reveal epoch has come; drops expired ones. */
+  commitWeights(netuid: number, uids: number[], values: number[], versionKey?: bigint, mechanismId?: number): Promise<PendingReveal & { receipt: TxReceipt }>
+  /** Commits the weights timelocked to the drand round of their reveal epoch; the chain reveals them itself. */
+  commitTimelockedWeights(netuid: number, uids: number[], values: number[], versionKey?: bigint, mechanismId?: number): Promise<TimelockedCommit>
+  /** Reveals every pending hash commit of this hotkey on `netuid` (any mechanism) whose reveal epoch has come; drops expired ones. */
   revealPendingWeights(netuid: number): Promise<RevealOutcome[]>
   close(): Promise<void>
 }

@@ -1,10 +1,10 @@
 /** Parsing, loading and merging competition configs, with messages that name the field. */
-import { readFile } from 'node:fs/promises'
 
 import type { z } from 'zod'
 import { toJSONSchema } from 'zod'
 
 import { FlockError } from '../errors.js'
+import { readTextCapped } from '../util/read-capped.js'
 import { formatPath, parseStrictJson } from '../util/strict-json.js'
 import { competitionConfigSchema, type CompetitionConfig } from './schema.js'
 
@@ -33,11 +33,14 @@ export function parseCompetitionConfig(value: unknown, source = 'competition con
   throw new CompetitionConfigError(`${source}: ${problems.length} problem(s):\n  ${problems.join('\n  ')}`, problems)
 }
 
+/** A competition config is a few kilobytes; more is not a config. */
+export const COMPETITION_CONFIG_MAX_BYTES = 1024 * 1024
+
 /** Reads and validates a competition config JSON file (strict JSON: duplicate keys are an error). */
 export async function loadCompetitionConfig(path: string): Promise<CompetitionConfig> {
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    text = await readTextCapped(path, COMPETITION_CONFIG_MAX_BYTES)
   } catch (err) {
     throw new CompetitionConfigError(`${path}: cannot read the competition config (${(err as Error).message})`, [])
   }

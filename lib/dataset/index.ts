@@ -1,6 +1,6 @@
 export type { ChatMessage, DatasetRow } from './types.js'
-export { DatasetError } from './issues.js'
-export type { DatasetIssue, DatasetIssueCode } from './issues.js'
+export { DatasetError, rowFailureIssues } from './issues.js'
+export type { DatasetIssue, DatasetIssueCode, IssueUnit } from './issues.js'
 export { canonicalRowJson, rowDigest, DatasetHasher, hashRows } from './hash.js'
 export { readDataset, validateDataset, resolveDatasetLimits } from './read.js'
 export type { DatasetSource, ReadDatasetOptions, DatasetValidation, Dataset } from './read.js'

@@ -19,6 +19,7 @@ export type DatasetIssueCode =
   | 'E_TOO_MANY_CHARS'
   | 'E_TOO_MANY_ROWS'
   | 'E_TOO_FEW_ROWS'
+  | 'E_TOKENIZE' // the model's chat template or tokenizer cannot handle the row
 
 export interface DatasetIssue {
   /** 1-based line of the JSONL text (or row of an array source); 0 for the dataset as a whole */
@@ -43,13 +44,30 @@ export class DatasetError extends FlockError {
   }
 }
 
+/** How a source numbers its entries: lines of JSONL text, rows of an array. */
+export type IssueUnit = 'line' | 'row'
+
+export function datasetIssue(unit: IssueUnit, line: number, field: string | null, code: DatasetIssueCode, detail: string): DatasetIssue {
+  const where = line > 0 ? `${unit} ${line}` : 'dataset'
+  return { line, field, code, message: `${where}: ${field ? `${field}: ` : ''}${detail}` }
+}
+
+/**
+ * Rows that failed after the dataset was read (the model's tokenizer could not
+ * handle them), as issues naming each row's line.
+ * @param lines the line (or row number) of each row, as Dataset.lines gives them
+ */
+export function rowFailureIssues(failures: ReadonlyArray<{ row: number; code: string; reason: string }>, lines: readonly number[], unit: IssueUnit): DatasetIssue[] {
+  return failures.map((f) => datasetIssue(unit, lines[f.row] ?? 0, null, 'E_TOKENIZE', `cannot be tokenized (${f.code}): ${f.reason}`))
+}
+
 export class IssueList {
   readonly items: DatasetIssue[] = []
   truncated = false
   readonly #cap: number
-  readonly #unit: 'line' | 'row'
+  readonly #unit: IssueUnit
 
-  constructor(cap: number, unit: 'line' | 'row') {
+  constructor(cap: number, unit: IssueUnit) {
     this.#cap = cap
     this.#unit = unit
   }
@@ -63,7 +81,6 @@ export class IssueList {
       this.truncated = true
       return
     }
-    const where = line > 0 ? `${this.#unit} ${line}` : 'dataset'
-    this.items.push({ line, field, code, message: `${where}: ${field ? `${field}: ` : ''}${detail}` })
+    this.items.push(datasetIssue(this.#unit, line, field, code, detail))
   }
 }

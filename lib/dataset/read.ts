@@ -11,8 +11,8 @@ import { datasetLimitsSchema, type DatasetLimits } from '../config/schema.js'
 import { CancelledError, InvalidArgumentError } from '../errors.js'
 import { SeededRandom, type Seed } from '../util/seeded-random.js'
 import { DatasetHasher } from './hash.js'
-import { DatasetError, IssueList, type DatasetIssue } from './issues.js'
-import { splitLines } from './lines.js'
+import { DatasetError, IssueList, type DatasetIssue, type IssueUnit } from './issues.js'
+import { splitLines } from '../util/lines.js'
 import { parseLine } from './parse-line.js'
 import { checkRow } from './row-schema.js'
 import type { DatasetRow } from './types.js'
@@ -51,6 +51,8 @@ export interface Dataset {
   rows: DatasetRow[]
   /** the 1-based line (or row number) of each entry of `rows` */
   lines: number[]
+  /** what `lines` count: lines of JSONL text, or rows of an array source */
+  unit: IssueUnit
   rowCount: number
   bytes: number
   hash: string
@@ -160,12 +162,16 @@ class Reservoir {
   }
 }
 
+function unitOf(source: DatasetSource): IssueUnit {
+  return source !== null && typeof source === 'object' && 'rows' in source ? 'row' : 'line'
+}
+
 async function scan(source: DatasetSource, options: ReadDatasetOptions, keep: Reservoir | null): Promise<DatasetValidation> {
   const limits = resolveDatasetLimits(options.limits)
   const cap = options.maxIssues ?? 100
   if (!Number.isInteger(cap) || cap < 1) throw new InvalidArgumentError(`maxIssues: expected a positive integer, got ${cap}`)
-  const fromArray = source !== null && typeof source === 'object' && 'rows' in source
-  const issues = new IssueList(cap, fromArray ? 'row' : 'line')
+  const fromArray = unitOf(source) === 'row'
+  const issues = new IssueList(cap, unitOf(source))
   const hasher = new DatasetHasher()
   let rowCount = 0
   let bytes = 0
@@ -225,5 +231,5 @@ export async function readDataset(source: DatasetSource, options: ReadDatasetOpt
   const v = await scan(source, options, keep)
   if (!v.ok || v.hash === null) throw new DatasetError(v.issues, v.issuesTruncated)
   const kept = [...keep.rows].sort((a, b) => a.line - b.line)
-  return { rows: kept.map((k) => k.row), lines: kept.map((k) => k.line), rowCount: v.rowCount, bytes: v.bytes, hash: v.hash, sampled: keep.sampled }
+  return { rows: kept.map((k) => k.row), lines: kept.map((k) => k.line), unit: unitOf(source), rowCount: v.rowCount, bytes: v.bytes, hash: v.hash, sampled: keep.sampled }
 }

@@ -4,10 +4,15 @@
  * re-upload of the good rows in another order (same content: a duplicate), and a hotkey
  * that commits the good miner's exact commitment string (its proof fails).
  */
-import { formatCommitment, LocalChain } from '../chain/index.js'
-import type { IneligibleCode } from '../scoring/index.js'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+
+import type { LocalChain } from '../chain/index.js'
+import type { CompetitionConfig } from '../config/index.js'
 import { datasetRepo, publishDataset } from '../hub/index.js'
 import { colorRows, countingRows, devAddress, shuffledRows, toJsonl, type LocalNetwork } from '../local/index.js'
+import { DATASET_FILE_IN_REPO, submitDataset } from '../miner/index.js'
+import type { IneligibleCode } from '../scoring/index.js'
 
 export interface DemoMiner {
   name: string
@@ -40,26 +45,38 @@ export const DEMO_PLANS: readonly Plan[] = [
   { name: 'copycat', dataset: 'commits the good miner\'s commitment string as is', expect: 'copied-commitment', content: { copies: 'good' } },
 ]
 
-export async function addDemoMiners(net: LocalNetwork, netuid: number): Promise<DemoMiner[]> {
+/**
+ * Registers the demo's miners, then publishes each one's dataset: the honest ones through
+ * the miner's own code path (submitDataset, as `flock-miner submit --local` does), the
+ * invalid file and the copied string as a miner not using our tools would.
+ */
+export async function addDemoMiners(net: LocalNetwork, netuid: number, config: CompetitionConfig, workDir: string): Promise<DemoMiner[]> {
   const miners: DemoMiner[] = []
+  const clients: LocalChain[] = []
   for (const p of DEMO_PLANS) {
-    const hotkey = await devAddress(`FlockDemoMiner-${p.name}`)
-    miners.push({ name: p.name, hotkey, uid: await net.chain.register(netuid, hotkey), expect: p.expect, dataset: p.dataset })
+    const { chain, uid } = await net.clientFor(await devAddress(`FlockDemoMiner-${p.name}`))
+    miners.push({ name: p.name, hotkey: chain.hotkey!, uid, expect: p.expect, dataset: p.dataset })
+    clients.push(chain)
   }
   await net.chain.advanceBlocks(1)
+  await mkdir(workDir, { recursive: true })
   const committed = new Map<string, string>()
   for (const [i, p] of DEMO_PLANS.entries()) {
-    const hotkey = miners[i]!.hotkey
+    const chain = clients[i]!
+    const repo = `${p.name}-miner/chat-dataset`
     let text: string
-    if (typeof p.content === 'string') {
-      const repo = `${p.name}-miner/chat-dataset`
-      const published = await publishDataset(net.hub, { repo: datasetRepo(repo), content: p.content, pathInRepo: 'data.jsonl', message: `${p.name} dataset` })
-      text = formatCommitment(repo, published.sha, published.sha256, hotkey)
-    } else {
+    if (typeof p.content !== 'string') {
       text = committed.get(p.content.copies)!
+      await chain.publishCommitment(netuid, text)
+    } else if (p.expect === 'invalid-dataset') {
+      const published = await publishDataset(net.hub, { repo: datasetRepo(repo), content: p.content, pathInRepo: DATASET_FILE_IN_REPO, message: `${p.name} dataset` })
+      text = `${repo}:${published.sha}:${published.sha256.slice(0, 32)}`
+      await chain.publishCommitment(netuid, text)
+    } else {
+      const datasetPath = join(workDir, `${p.name}.jsonl`)
+      await writeFile(datasetPath, p.content)
+      text = (await submitDataset({ datasetPath, repoId: repo, hub: net.hub, chain, netuid, config })).commitment
     }
-    const client = await LocalChain.open({ path: net.paths.chain, hotkey })
-    await client.publishCommitment(netuid, text)
     committed.set(p.name, text)
   }
   return miners

@@ -9,11 +9,15 @@ import { join } from 'node:path'
 
 import type { Logger } from 'pino'
 
-import { localCompetitionConfig, openLocalNetwork } from '../local/index.js'
+import { competitionFiles, loadCompetition } from '../cli/competition.js'
+import { openLocalNetwork } from '../local/index.js'
 import { assembleValidator } from '../validator/assemble.js'
 import { formatRanking, formatWeights } from '../validator/ranking-table.js'
 import type { Reporter, RoundSummary } from '../validator/reporter.js'
 import { addDemoMiners, type DemoMiner } from './miners.js'
+
+/** The demo chain's genesis hash: that of the run the README shows, so every run prints that table. */
+export const DEMO_GENESIS = '0x7d5621d5d9e5913208e047a998a5477403c15a92d465f9a20046f98e4dbb5a3a'
 
 export interface DemoOptions {
   /** An empty or new folder to keep the demo's state in; default: a temporary folder, removed afterwards. */
@@ -49,15 +53,18 @@ export async function runDemo(o: DemoOptions): Promise<DemoOutcome> {
   if (o.stateDir && !(await emptyOrNew(o.stateDir))) throw new Error(`--demo sets up a new local subnet: ${o.stateDir} must be empty or absent`)
   const dir = o.stateDir ?? (await mkdtemp(join(tmpdir(), 'flock-demo-')))
   try {
-    const net = await openLocalNetwork({ stateDir: dir, netuid: o.netuid })
-    const miners = await addDemoMiners(net, o.netuid)
+    // blocks only on extrinsics, and a known genesis: the same block hashes, so the same seeds and losses, every run
+    const net = await openLocalNetwork({ stateDir: dir, netuid: o.netuid, blockTimeMs: null, genesisHash: DEMO_GENESIS })
+    const { config } = await loadCompetition({ local: net.paths })
+    const miners = await addDemoMiners(net, o.netuid, config, join(net.paths.root, 'miners'))
     const write = (s: string) => o.out?.write(`${s}\n`)
     write(`Local subnet ${o.netuid} in ${dir}: owner uid 0, validator uid 1, ${miners.length} miners:`)
     for (const m of miners) write(`  uid ${m.uid}  ${m.name.padEnd(9)} ${m.dataset}`)
+    const files = await competitionFiles({ config, local: net.paths })
     const v = await assembleValidator({
-      chain: net.chain, hub: net.hub, netuid: o.netuid, config: localCompetitionConfig, stateDir: join(dir, 'validator'), cacheDir: join(dir, 'validator', 'hub-cache'),
+      chain: net.chain, hub: net.hub, netuid: o.netuid, config, stateDir: net.paths.validator, cacheDir: join(net.paths.validator, 'hub-cache'),
       logger: o.logger, ...(o.reporter ? { reporter: o.reporter } : {}), ...(o.numThreads !== undefined ? { numThreads: o.numThreads } : {}),
-      resolveFiles: async () => ({ modelDir: net.paths.model, evalSet: { path: net.paths.evalSet } }),
+      resolveFiles: async () => files,
     })
     let summary: RoundSummary
     try {

@@ -3,7 +3,7 @@
  * datasets against it without repeating that work.
  */
 import type { CompetitionConfig } from '../config/index.js'
-import { readDataset } from '../dataset/index.js'
+import { type DatasetIssue, readDataset, rowFailureIssues } from '../dataset/index.js'
 import { InvalidArgumentError } from '../errors.js'
 import type { ChatTokenizer, TokenizedRows } from '../tokenize/index.js'
 import { toDatasetSource } from './source.js'
@@ -14,6 +14,8 @@ export interface PreparedEvalSet {
   readonly hash: string
   readonly rows: number
   readonly tokenized: TokenizedRows
+  /** rows the tokenizer could not handle, each with its line: left out of the eval set */
+  readonly failedRows: readonly DatasetIssue[]
   readonly maxSeqLen: number
   /** identifies the tokenizer it was made with */
   readonly tokenizer: ChatTokenizer
@@ -36,7 +38,11 @@ export async function prepareEvalSet(
     limits: { ...(options.config?.dataset ?? {}), ...EVAL_LIMITS },
     ...(options.signal ? { signal: options.signal } : {}),
   })
-  const tokenized = tokenizer.tokenizeRows(ds.rows, { maxSeqLen: options.maxSeqLen, ...(options.signal ? { signal: options.signal } : {}) })
-  if (tokenized.sequences.length === 0) throw new InvalidArgumentError('eval: no row has an assistant token left after truncation')
-  return Object.freeze({ kind: 'flock-eval-set', hash: ds.hash, rows: ds.rowCount, tokenized, maxSeqLen: options.maxSeqLen, tokenizer })
+  const tokenized = await tokenizer.tokenizeRows(ds.rows, { maxSeqLen: options.maxSeqLen, ...(options.signal ? { signal: options.signal } : {}) })
+  const failedRows = Object.freeze(rowFailureIssues(tokenized.failed, ds.lines, ds.unit))
+  if (tokenized.sequences.length === 0)
+    throw new InvalidArgumentError(
+      `eval: no row has an assistant token left after truncation${failedRows.length > 0 ? ` (${failedRows.length} row(s) could not be tokenized; the first: ${failedRows[0]!.message})` : ''}`,
+    )
+  return Object.freeze({ kind: 'flock-eval-set', hash: ds.hash, rows: ds.rowCount, tokenized, failedRows, maxSeqLen: options.maxSeqLen, tokenizer })
 }

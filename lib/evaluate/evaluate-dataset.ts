@@ -6,7 +6,7 @@
  * both call it, so miners see the score validators will compute.
  */
 import { type CompetitionConfig, defaultCompetitionConfig, parseCompetitionConfig } from '../config/index.js'
-import { readDataset } from '../dataset/index.js'
+import { DatasetError, readDataset, rowFailureIssues } from '../dataset/index.js'
 import { checkDevice } from '../device.js'
 import { CancelledError, InvalidArgumentError } from '../errors.js'
 import { BaseModel, loadBaseModel } from '../model.js'
@@ -20,7 +20,7 @@ import type { EvalResult, EvaluateDatasetOptions, EvaluateProgress } from './typ
 
 const OPTION_KEYS = new Set([
   'model', 'tokenizer', 'train', 'eval', 'config', 'lora', 'training', 'seed', 'device', 'precision', 'numThreads',
-  'evalLossDefinition', 'baseline', 'saveAdapterDir', 'onProgress', 'signal',
+  'evalLossDefinition', 'baseline', 'saveAdapterDir', 'onProgress', 'signal', 'untokenizableRows',
 ])
 
 function checkOptions(o: EvaluateDatasetOptions): void {
@@ -34,6 +34,8 @@ function checkOptions(o: EvaluateDatasetOptions): void {
   if (o.eval === undefined) throw new InvalidArgumentError('eval: required')
   if (o.device !== undefined) checkDevice(o.device)
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new InvalidArgumentError('onProgress: expected a function')
+  if (o.untokenizableRows !== undefined && o.untokenizableRows !== 'fail' && o.untokenizableRows !== 'skip')
+    throw new InvalidArgumentError(`untokenizableRows: expected 'fail' or 'skip', got ${JSON.stringify(o.untokenizableRows)}`)
 }
 
 export async function evaluateDataset(options: EvaluateDatasetOptions): Promise<EvalResult> {
@@ -90,9 +92,13 @@ export async function evaluateDataset(options: EvaluateDatasetOptions): Promise<
     // ---- tokenize
     progress({ phase: 'tokenize' })
     const tokStart = elapsed()
-    const trainTok = tokenizer.tokenizeRows(train.rows, { maxSeqLen, ...(signal ? { signal } : {}) })
+    const trainTok = await tokenizer.tokenizeRows(train.rows, { maxSeqLen, ...(signal ? { signal } : {}) })
+    const trainFailed = rowFailureIssues(trainTok.failed, train.lines, train.unit)
+    if (trainFailed.length > 0 && options.untokenizableRows === 'fail') throw new DatasetError(trainFailed, false)
     if (trainTok.sequences.length === 0)
-      throw new InvalidArgumentError(`train: none of the ${train.rows.length} sampled rows has an assistant token within ${maxSeqLen} tokens`)
+      throw new InvalidArgumentError(
+        `train: none of the ${train.rows.length} sampled rows has an assistant token within ${maxSeqLen} tokens${trainFailed.length > 0 ? ` (${trainFailed.length} could not be tokenized)` : ''}`,
+      )
     let evalSet: PreparedEvalSet
     if (isPreparedEvalSet(options.eval)) {
       if (options.eval.tokenizer !== tokenizer)
@@ -150,7 +156,10 @@ export async function evaluateDataset(options: EvaluateDatasetOptions): Promise<
         evalTargets: r.eval.targets,
         evalTruncated: evalSet.tokenized.truncated,
         evalDropped: evalSet.tokenized.dropped,
+        trainFailed: trainFailed.length,
+        evalFailed: evalSet.failedRows.length,
       },
+      failedRows: { train: trainFailed, eval: [...evalSet.failedRows] },
       timings: { loadSeconds, readSeconds, tokenizeSeconds, trainSeconds: r.trainSeconds, evalSeconds: r.evalSeconds, totalSeconds: elapsed() },
       tokensPerSecond: r.tokensPerSecond,
       peakRssBytes: r.peakRssBytes,

@@ -1,6 +1,6 @@
 /** Options and result of evaluateDataset(). */
 import type { CompetitionConfig } from '../config/index.js'
-import type { DatasetSource } from '../dataset/index.js'
+import type { DatasetIssue, DatasetSource } from '../dataset/index.js'
 import type { DeviceSpec } from '../device.js'
 import type { BaseModel } from '../model.js'
 import type { ChatTokenizer } from '../tokenize/index.js'
@@ -45,8 +45,26 @@ export interface EvaluateDatasetOptions {
   /** Write the trained adapter here in PEFT layout. */
   saveAdapterDir?: string
   onProgress?: (p: EvaluateProgress) => void
+  /** Stops reading, tokenizing and training, at any point; the call then rejects with CancelledError. */
   signal?: AbortSignal
+  /**
+   * A sampled training row the chat template or tokenizer cannot handle: 'skip' (the
+   * default) trains on the other rows and lists each such row, with its line and the
+   * reason, in `failedRows.train`; 'fail' rejects the dataset with a DatasetError naming
+   * them — what validators and `flock-miner preview` do (VALIDATOR_UNTOKENIZABLE_ROWS).
+   * Eval-set rows that cannot be tokenized are always left out and listed.
+   */
+  untokenizableRows?: UntokenizableRows
 }
+
+export type UntokenizableRows = 'fail' | 'skip'
+
+/**
+ * What validators do with a sampled training row they cannot tokenize: the dataset is
+ * invalid, naming the row's line (a miner cannot shrink its dataset by breaking rows, and
+ * every validator decides alike). flock-miner preview scores the same way.
+ */
+export const VALIDATOR_UNTOKENIZABLE_ROWS: UntokenizableRows = 'fail'
 
 export interface TrainingBudgetUsed {
   maxTrainRows: number
@@ -86,7 +104,12 @@ export interface EvalResult {
     evalTargets: number
     evalTruncated: number
     evalDropped: number
+    /** sampled training rows, and eval rows, that could not be tokenized (see failedRows) */
+    trainFailed: number
+    evalFailed: number
   }
+  /** Each row that could not be tokenized, with its line and the reason (training rows only with untokenizableRows 'skip'). */
+  failedRows: { train: DatasetIssue[]; eval: DatasetIssue[] }
   timings: { loadSeconds: number; readSeconds: number; tokenizeSeconds: number; trainSeconds: number; evalSeconds: number; totalSeconds: number }
   tokensPerSecond: number
   peakRssBytes: number

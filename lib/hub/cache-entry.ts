@@ -4,14 +4,19 @@
  * disk, ours or written by HF tools, has the content the hub announced.
  */
 import { randomUUID } from 'node:crypto'
-import { copyFile, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, rename, rm, stat, symlink } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
 
+import { writeFileDurable } from '../util/durable-write.js'
+import { readTextCapped } from '../util/read-capped.js'
 import { type RepoCachePaths, recordFile } from './cache-layout.js'
 import { hashLocalFile, hashMismatch } from './content-hash.js'
 import type { HubErrorContext } from './errors.js'
 import type { RemoteFile } from './hub.js'
 import { resolveInside } from './safe-path.js'
+
+/** A record is a path, a size and two hashes: anything larger is damage, read no further. */
+const RECORD_MAX_BYTES = 64 * 1024
 
 export interface FileRecord {
   readonly path: string
@@ -20,16 +25,10 @@ export interface FileRecord {
   readonly blob: string
 }
 
+/** Replaces `file` (creating its folder) atomically and durably. */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true })
-  const tmp = `${file}.${randomUUID()}.tmp`
-  try {
-    await writeFile(tmp, text, { flag: 'wx' })
-    await rename(tmp, file)
-  } catch (err) {
-    await rm(tmp, { force: true })
-    throw err
-  }
+  await writeFileDurable(file, text)
 }
 
 export async function writeRecord(paths: RepoCachePaths, record: FileRecord): Promise<void> {
@@ -40,7 +39,7 @@ export async function writeRecord(paths: RepoCachePaths, record: FileRecord): Pr
 export async function readRecord(paths: RepoCachePaths, path: string, ctx: HubErrorContext): Promise<FileRecord | undefined> {
   let record: FileRecord
   try {
-    record = JSON.parse(await readFile(recordFile(paths, path), 'utf8')) as FileRecord
+    record = JSON.parse(await readTextCapped(recordFile(paths, path), RECORD_MAX_BYTES)) as FileRecord
   } catch {
     return undefined
   }

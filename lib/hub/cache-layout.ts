@@ -11,17 +11,34 @@
  * one record per file (size, sha256, blob id) and the repo's file listing at that commit.
  */
 import { createHash } from 'node:crypto'
+import { homedir } from 'node:os'
 import { join } from 'node:path'
-
-import { getHFHubCachePath } from '@huggingface/hub'
 
 import { HubProtocolError } from './errors.js'
 import type { RemoteFile } from './hub.js'
 import { repoFolderName, type RepoRef } from './repo-id.js'
 
-/** $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub (as HF tools resolve it). */
-export function defaultHubCacheDir(): string {
-  return getHFHubCachePath()
+/**
+ * `~` / `~/…` (the current user's home) and `$VAR` / `${VAR}` expanded as Python's
+ * os.path.expanduser + os.path.expandvars do, which is how huggingface_hub reads its paths:
+ * an unset variable, and `~name` of another user, are left as written.
+ */
+export function expandHfPath(path: string, env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.HOME || homedir()
+  const user = path === '~' ? home : path.startsWith('~/') ? join(home, path.slice(2)) : path
+  return user.replace(/\$(\w+)|\$\{([^}]*)\}/g, (whole, bare: string | undefined, braced: string | undefined) => env[bare ?? braced ?? ''] ?? whole)
+}
+
+/**
+ * The hub cache folder as huggingface_hub resolves it: $HF_HUB_CACHE, else the legacy
+ * $HUGGINGFACE_HUB_CACHE, else $HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else
+ * ~/.cache/huggingface/hub — each with `~` and `$VAR` expanded (test/fixtures/hub/cache-paths.json
+ * holds what Python huggingface_hub gives for each case).
+ */
+export function defaultHubCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.HOME || homedir()
+  const hfHome = expandHfPath(env.HF_HOME ?? join(env.XDG_CACHE_HOME ?? join(home, '.cache'), 'huggingface'), env)
+  return expandHfPath(env.HF_HUB_CACHE ?? env.HUGGINGFACE_HUB_CACHE ?? join(hfHome, 'hub'), env)
 }
 
 export interface RepoCachePaths {

@@ -29,11 +29,11 @@ export function hashMismatch(expected: RemoteFile, actual: { sha256: string; git
   return undefined
 }
 
-/** Hashes a local file; size is taken from the bytes read. */
+/** Hashes a local file; size is taken from the bytes read, of which at most one more than `size` is read (a file that grows). */
 export async function hashLocalFile(file: string, size: number): Promise<{ size: number; sha256: string; gitOid: string }> {
   const hasher = new ContentHasher(size)
   let read = 0
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(file, { end: size }) as AsyncIterable<Buffer>) {
     read += chunk.byteLength
     hasher.update(chunk)
   }

@@ -127,3 +127,15 @@ export class HubProtocolError extends HubError {
     super('E_HUB_PROTOCOL', summary, ctx)
   }
 }
+/** A redirect (or a pagination link) to a scheme other than http(s), or too many redirects. Not retried. */
+export class HubRedirectError extends HubError {
+  constructor(summary: string, ctx: HubErrorContext = {}) {
+    super('E_HUB_REDIRECT', summary, ctx)
+  }
+}
+/** An API answer (its body after decompression) is larger than the cap on answers. Not retried. */
+export class HubResponseTooLargeError extends HubError {
+  constructor(summary: string, ctx: HubErrorContext = {}) {
+    super('E_HUB_RESPONSE_TOO_LARGE', summary, ctx)
+  }
+}

@@ -6,6 +6,7 @@
  */
 import { commit, createRepo, HUB_URL, listFiles, pathsInfo } from '@huggingface/hub'
 
+import { InvalidArgumentError } from '../errors.js'
 import { HubAuthError, type HubErrorContext, HubNotFoundError, HubProtocolError } from './errors.js'
 import { errorFromStatus, toHubError } from './hf-errors.js'
 import { makeHubFetch } from './hf-fetch.js'
@@ -13,6 +14,7 @@ import type { CommitFile, Hub, RemoteBody, RemoteFile } from './hub.js'
 import { repoLabel, type RepoRef } from './repo-id.js'
 import { assertCommitSha, isCommitSha } from './revision.js'
 import { assertSafeRepoPath } from './safe-path.js'
+import { MAX_LISTED_FILES } from './snapshot-listing.js'
 import { type HubToken, resolveHfToken, type ResolveTokenOptions } from './token.js'
 
 export interface HfHubOptions extends ResolveTokenOptions {
@@ -22,7 +24,12 @@ export interface HfHubOptions extends ResolveTokenOptions {
   requestTimeoutMs?: number
   /** Bound on each request of a commit, uploads included. Default 1 h. */
   uploadTimeoutMs?: number
+  /** Cap on every API answer's body after decompression (file bodies are capped by the download). Default 16 MiB. */
+  maxAnswerBytes?: number
 }
+
+/** A tree page of 1000 entries is a few hundred kilobytes; no API answer we read comes near this. */
+const DEFAULT_MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
 interface ListedEntry {
   path: string
@@ -37,12 +44,16 @@ export class HfHub implements Hub {
   readonly #token: HubToken | undefined
   readonly #requestTimeoutMs: number
   readonly #uploadTimeoutMs: number
+  readonly #maxAnswerBytes: number
+  readonly #origin: string
 
   constructor(options: HfHubOptions = {}) {
     this.hubUrl = (options.hubUrl ?? HUB_URL).replace(/\/+$/, '')
     this.#token = resolveHfToken(options)
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 60_000
     this.#uploadTimeoutMs = options.uploadTimeoutMs ?? 3_600_000
+    this.#maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES
+    this.#origin = hubOrigin(this.hubUrl)
   }
 
   get hasToken(): boolean {
@@ -57,7 +68,7 @@ export class HfHub implements Hub {
   #call(ctx: HubErrorContext, signal?: AbortSignal, timeoutMs = this.#requestTimeoutMs) {
     return {
       hubUrl: this.hubUrl,
-      fetch: makeHubFetch({ ctx, timeoutMs, signal, secrets: this.#secrets() }),
+      fetch: makeHubFetch({ ctx, timeoutMs, signal, secrets: this.#secrets(), origin: this.#origin, maxBodyBytes: this.#maxAnswerBytes }),
       ...(this.#token ? { accessToken: this.#token.reveal() } : {}),
     }
   }
@@ -125,8 +136,11 @@ export class HfHub implements Hub {
     const ctx = { repo: repoLabel(repo), sha }
     assertCommitSha(sha, ctx)
     const files: RemoteFile[] = []
+    let entries = 0
     try {
       for await (const entry of listFiles({ repo: { type: repo.type, name: repo.name }, revision: sha, recursive: true, ...this.#call(ctx, signal) })) {
+        // a hub that pages on without end would otherwise fill memory one capped page at a time
+        if (++entries > MAX_LISTED_FILES) throw new HubProtocolError(`hub listed more than ${MAX_LISTED_FILES} entries`, ctx)
         if (entry.type === 'file') files.push(toRemoteFile(entry, { ...ctx, path: entry.path }))
       }
     } catch (err) {
@@ -144,8 +158,8 @@ export class HfHub implements Hub {
     const url = `${this.hubUrl}/${prefix}${repo.name}/resolve/${sha}/${path.split('/').map(encodeURIComponent).join('/')}`
     const token = this.#token?.reveal()
     // No overall timeout: files can be large; the caller aborts `signal` when the body stalls.
-    const fetchFn = makeHubFetch({ ctx, signal, secrets: this.#secrets() })
-    const res = await fetchFn(url, { redirect: 'follow', ...(token ? { headers: { Authorization: `Bearer ${token}` } } : {}) })
+    const fetchFn = makeHubFetch({ ctx, signal, secrets: this.#secrets(), origin: this.#origin })
+    const res = await fetchFn(url, token ? { headers: { Authorization: `Bearer ${token}` } } : {})
     if (!res.ok) {
       const detail = res.headers.get('x-error-message') ?? (await res.text().catch(() => '')).slice(0, 1000)
       throw errorFromStatus(res.status, ctx, detail, this.#secrets())
@@ -158,6 +172,18 @@ export class HfHub implements Hub {
       ...(Number.isSafeInteger(length) ? { contentLength: length } : {}),
     }
   }
+}
+
+/** The origin the token is sent to; the hub URL must be http(s). */
+function hubOrigin(hubUrl: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(hubUrl)
+  } catch {
+    url = undefined
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) throw new InvalidArgumentError(`hubUrl: expected an http(s) URL, got ${JSON.stringify(hubUrl.slice(0, 200))}`)
+  return url.origin
 }
 
 function toRemoteFile(entry: ListedEntry, ctx: HubErrorContext): RemoteFile {

@@ -13,15 +13,20 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 
+import { writeAll } from '../util/durable-write.js'
+import { readTextCapped } from '../util/read-capped.js'
 import { writeFileAtomic } from './cache-entry.js'
 import { type HubErrorContext, HubNotFoundError, HubProtocolError } from './errors.js'
 import type { CommitFile, Hub, RemoteBody, RemoteFile } from './hub.js'
 import { repoLabel, type RepoRef } from './repo-id.js'
 import { assertCommitSha } from './revision.js'
 import { assertSafeRepoPath } from './safe-path.js'
+
+/** A commit file lists paths, sizes and hashes; far fewer bytes than this. */
+const LOCAL_COMMIT_MAX_BYTES = 64 * 1024 * 1024
 
 interface LocalCommit {
   parent: string | null
@@ -94,7 +99,7 @@ export class LocalHub implements Hub {
         for await (const chunk of content.stream() as unknown as AsyncIterable<Uint8Array>) {
           hash.update(chunk)
           size += chunk.byteLength
-          await out.write(chunk)
+          await writeAll(out, chunk, null)
         }
         await out.sync()
       } finally {
@@ -119,7 +124,7 @@ export class LocalHub implements Hub {
 
   async #head(dir: string): Promise<string | null> {
     try {
-      return (await readFile(join(dir, 'refs', 'main'), 'utf8')).trim()
+      return (await readTextCapped(join(dir, 'refs', 'main'), 4096)).trim()
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
       throw err
@@ -129,7 +134,7 @@ export class LocalHub implements Hub {
   async #readCommit(dir: string, sha: string, ctx: HubErrorContext): Promise<LocalCommit> {
     let text: string
     try {
-      text = await readFile(join(dir, 'commits', `${sha}.json`), 'utf8')
+      text = await readTextCapped(join(dir, 'commits', `${sha}.json`), LOCAL_COMMIT_MAX_BYTES)
     } catch {
       throw new HubNotFoundError('commit not found on the local hub', ctx)
     }

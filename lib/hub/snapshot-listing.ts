@@ -4,15 +4,20 @@
  * valid size. A listing at a commit never changes, so it is kept beside the snapshot and a
  * later call needs no network.
  */
-import { readFile } from 'node:fs/promises'
-
+import { readTextCapped } from '../util/read-capped.js'
 import { writeFileAtomic } from './cache-entry.js'
 import { listingFile, type RepoCachePaths } from './cache-layout.js'
 import { type HubErrorContext, HubProtocolError } from './errors.js'
 import type { RemoteFile } from './hub.js'
 import { resolveInside } from './safe-path.js'
 
+/** More files than any dataset or model repo we read holds; a hub that pages on past it is refused. */
+export const MAX_LISTED_FILES = 100_000
+/** The saved listing of MAX_LISTED_FILES entries stays well below this. */
+const LISTING_MAX_BYTES = 64 * 1024 * 1024
+
 export function checkListing(files: readonly RemoteFile[], snapshotDir: string, ctx: HubErrorContext): RemoteFile[] {
+  if (files.length > MAX_LISTED_FILES) throw new HubProtocolError(`hub listed more than ${MAX_LISTED_FILES} files`, ctx)
   const seen = new Set<string>()
   for (const file of files) {
     resolveInside(snapshotDir, file.path, ctx)
@@ -41,7 +46,7 @@ export async function loadListing(
 ): Promise<RemoteFile[]> {
   const file = listingFile(paths)
   try {
-    const saved = JSON.parse(await readFile(file, 'utf8')) as RemoteFile[]
+    const saved = JSON.parse(await readTextCapped(file, LISTING_MAX_BYTES)) as RemoteFile[]
     return checkListing(saved, paths.snapshotDir, ctx)
   } catch {
     // No saved listing (or an unreadable one): ask the hub.

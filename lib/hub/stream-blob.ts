@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 
+import { writeAll } from '../util/durable-write.js'
 import { ContentHasher, hashMismatch } from './content-hash.js'
 import {
   HubError,
@@ -67,7 +68,7 @@ export async function streamBlob(o: StreamBlobOptions): Promise<string> {
           throw new HubIntegrityError(`body is longer than the ${remote.size} bytes the hub announced`, ctx)
         }
         hasher.update(chunk)
-        await out.write(chunk)
+        await writeAll(out, chunk, null)
       }
       await out.sync()
       if (received < remote.size) {

@@ -2,11 +2,14 @@
  * The HF access token, held so that printing, logging or serializing it shows a mask:
  * only `reveal()` returns the value, and only the request code calls it.
  */
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { inspect, parseEnv } from 'node:util'
 
+import { FileTooLargeError, readTextCappedSync } from '../util/read-capped.js'
 import { HubAuthError } from './errors.js'
+
+/** A .env file is a few lines; the cap keeps a wrong path (a device, a huge file) from being read whole. */
+const ENV_FILE_MAX_BYTES = 1024 * 1024
 
 export class HubToken {
   readonly #value: string
@@ -49,9 +52,10 @@ export function resolveHfToken(options: ResolveTokenOptions = {}): HubToken | un
   const file = options.envFile ?? join(process.cwd(), '.env')
   let text: string
   try {
-    text = readFileSync(file, 'utf8')
+    text = readTextCappedSync(file, ENV_FILE_MAX_BYTES)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    if (err instanceof FileTooLargeError) throw new HubAuthError(`${file} is larger than ${ENV_FILE_MAX_BYTES} bytes; not read for HF_TOKEN`)
     throw new HubAuthError(`cannot read ${file} for HF_TOKEN: ${(err as NodeJS.ErrnoException).code ?? 'error'}`)
   }
   const fromFile = parseEnv(text).HF_TOKEN

@@ -1,4 +1,7 @@
 /** A subnet on one machine for local runs and the demo: LocalChain, a folder hub, a tiny model. */
-export { openLocalNetwork, localNetworkPaths, defaultLocalStateDir, LOCAL_MODEL_SEED, devAddress, LOCAL_SUBNET, type LocalNetwork, type LocalNetworkPaths } from './network.js'
+export {
+  openLocalNetwork, localNetworkPaths, defaultLocalStateDir, expandHome, LOCAL_MODEL_SEED, LOCAL_BLOCK_TIME_MS, devAddress, LOCAL_SUBNET,
+  type LocalNetwork, type LocalNetworkPaths, type OpenLocalNetworkOptions,
+} from './network.js'
 export { localCompetitionConfig } from './config.js'
 export { countingRows, colorRows, shuffledRows, toJsonl } from './chat-data.js'

@@ -1,10 +1,8 @@
 /** The miner: check, preview and publish a dataset. Uses dataset, evaluate, chain and hub; never the validator. */
 export { MinerError, type MinerErrorCode } from './errors.js'
 export { checkDataset, readAndCheckDataset, type CheckDatasetOptions, type CheckedDataset, type DatasetReport } from './dataset-file.js'
-export { resolvePreviewAssets, type AssetSource, type PreviewAssets, type ResolveAssetsOptions } from './assets.js'
-export { previewDataset, type PreviewOptions, type PreviewResult } from './preview.js'
+export { previewDataset, DEFAULT_PREVIEW_DRAWS, type PreviewOptions, type PreviewResult, type PreviewRun, type PreviewSeeds } from './preview.js'
 export { submitDataset, DATASET_FILE_IN_REPO, type SubmitOptions, type SubmitResult } from './submit.js'
-export { localLayout, ensureLocalModel, openLocalChain, DEFAULT_LOCAL_STATE_DIR, type LocalLayout, type LocalChainSetup } from './local.js'
-export { createProgressReporter, type ProgressReporter } from './progress.js'
-export { formatDatasetReport, formatPreview, formatSubmit } from './format.js'
+export { createProgressReporter, type ProgressReporter, type PreviewProgress } from './progress.js'
+export { formatDatasetReport, formatPreview, formatSubmit, type PreviewShown } from './format.js'
 export { runMinerCli, type CliIo } from './cli/program.js'

@@ -7,8 +7,13 @@ import type { BaseLogger } from 'pino'
 
 import type { EvaluateProgress } from '../evaluate/index.js'
 
+/** With several runs (a preview's seed draws), which one this is. */
+export type PreviewProgress = EvaluateProgress & { run?: number; runs?: number }
+
+const label = (p: PreviewProgress) => ((p.runs ?? 1) > 1 ? `preview ${p.run}/${p.runs}:` : 'preview:')
+
 export interface ProgressReporter {
-  onProgress(p: EvaluateProgress): void
+  onProgress(p: PreviewProgress): void
   stop(): void
 }
 
@@ -36,17 +41,18 @@ function barReporter({ stream, logger }: ProgressOptions): ProgressReporter {
   return {
     onProgress(p) {
       const counted = p.phase === 'train' || p.phase === 'eval'
-      if (p.phase !== phase) {
-        phase = p.phase
+      const key = `${p.run ?? 1}:${p.phase}`
+      if (key !== phase) {
+        phase = key
         if (running) bar.stop()
         running = false
-        if (!counted) logger.info({ phase: p.phase }, `preview: ${p.phase}`)
+        if (!counted) logger.info({ phase: p.phase, run: p.run }, `${label(p)} ${p.phase}`)
       }
       if (!counted) return
       const total = p.phase === 'train' ? p.totalSteps ?? 0 : p.evalTotal ?? 0
       const value = p.phase === 'train' ? p.step ?? 0 : p.evalDone ?? 0
       const payload = {
-        phase: p.phase.padEnd(5),
+        phase: `${(p.runs ?? 1) > 1 ? `${p.run}/${p.runs} ` : ''}${p.phase.padEnd(5)}`,
         unit: p.phase === 'train' ? 'steps' : 'examples',
         loss: p.phase === 'train' && p.loss !== undefined ? p.loss.toFixed(4) : '-',
         tps: p.phase === 'train' && p.tokensPerSecond !== undefined ? Math.round(p.tokensPerSecond) : '-',
@@ -68,16 +74,17 @@ function logReporter(logger: BaseLogger): ProgressReporter {
   let nextStep = 0
   return {
     onProgress(p) {
-      if (p.phase !== phase) {
-        phase = p.phase
+      const key = `${p.run ?? 1}:${p.phase}`
+      if (key !== phase) {
+        phase = key
         nextStep = 0
-        logger.info({ phase: p.phase, elapsedSeconds: round(p.elapsedSeconds) }, `preview: ${p.phase}`)
+        logger.info({ phase: p.phase, run: p.run, elapsedSeconds: round(p.elapsedSeconds) }, `${label(p)} ${p.phase}`)
       }
       if (p.phase !== 'train' || p.step === undefined || p.totalSteps === undefined || p.step < nextStep) return
       nextStep = p.step + Math.max(1, Math.floor(p.totalSteps / 10))
       logger.info(
         { phase: 'train', step: p.step, totalSteps: p.totalSteps, loss: p.loss, tokensPerSecond: p.tokensPerSecond && Math.round(p.tokensPerSecond) },
-        `preview: step ${p.step}/${p.totalSteps}`,
+        `${label(p)} step ${p.step}/${p.totalSteps}`,
       )
     },
     stop() {},

@@ -1,14 +1,13 @@
 /**
  * Publishing a dataset: validate it, upload it to the miner's Hugging Face dataset repo,
- * then commit `repo:sha:proof` on chain with the hotkey. Nothing is uploaded or committed
- * when the hotkey's commitment already proves this content: committing again would only
- * move the commitment to a later block, and the earlier commitment wins ties.
+ * then commit `repo:sha:proof` on chain with the hotkey (the proof: lib/chain/commitment.ts).
+ * Nothing is uploaded or committed when the hotkey's commitment already proves this content
+ * (even reordered or reformatted): committing again would only move the commitment to a
+ * later block, and the earlier commitment wins ties.
  */
 import { type BaseLogger, pino } from 'pino'
 
-import {
-  type Chain, type CommitmentSpace, commitmentSpaceCharge, formatCommitment, parseCommitment, verifyCommitmentProof,
-} from '../chain/index.js'
+import { type Chain, type CommitmentSpace, commitmentOfContent, commitmentSpaceCharge, formatCommitment } from '../chain/index.js'
 import type { CompetitionConfig } from '../config/index.js'
 import { DatasetError } from '../dataset/index.js'
 import { datasetRepo, type Hub, publishDataset } from '../hub/index.js'
@@ -31,6 +30,8 @@ export interface SubmitOptions {
   config: Pick<CompetitionConfig, 'dataset'>
   /** visibility if the repo has to be created (validators must be able to read it) */
   private?: boolean
+  /** commit timelocked: hidden until the drand round about this many blocks from now (validators see it once revealed) */
+  timelockBlocks?: number
   logger?: BaseLogger
   signal?: AbortSignal
 }
@@ -64,6 +65,8 @@ export type SubmitResult =
       charged: number
       /** the hotkey's commitment before this one, if any */
       replaced: string | null
+      /** when committed timelocked: the drand round that reveals it */
+      revealRound?: number
     })
 
 export async function submitDataset(options: SubmitOptions): Promise<SubmitResult> {
@@ -83,14 +86,14 @@ export async function submitDataset(options: SubmitOptions): Promise<SubmitResul
     throw new MinerError('E_NOT_REGISTERED', `hotkey ${hotkey} is not registered on subnet ${netuid}; register it first (btcli subnets register --netuid ${netuid})`)
 
   const current = await chain.commitmentOf(netuid)
-  const parsed = current ? parseCommitment(current.text) : null
-  if (current && parsed?.ok && verifyCommitmentProof(parsed.commitment, contentHash, hotkey).ok) {
+  if (current && commitmentOfContent(current.text, contentHash, hotkey)) {
     log.info({ hotkey, block: current.block, commitment: current.text }, 'this dataset is already committed by this hotkey; nothing to do')
     return { status: 'unchanged', ...common, uid, commitment: current.text!, block: current.block, space: await chain.commitmentSpace(netuid) }
   }
 
   // The commitment's length does not depend on the sha, so its charge is known before uploading.
-  const charge = commitmentSpaceCharge(formatCommitment(options.repoId, '0'.repeat(40), contentHash, hotkey))
+  const timelock = options.timelockBlocks !== undefined ? { timelockBlocks: options.timelockBlocks } : {}
+  const charge = commitmentSpaceCharge(formatCommitment(options.repoId, '0'.repeat(40), contentHash, hotkey), { timelocked: options.timelockBlocks !== undefined })
   const before = await chain.commitmentSpace(netuid)
   if (before.used + charge > before.max) {
     const { blocksUntilNextEpoch } = await chain.epoch(netuid)
@@ -109,16 +112,19 @@ export async function submitDataset(options: SubmitOptions): Promise<SubmitResul
   })
   const commitment = formatCommitment(options.repoId, published.sha, contentHash, hotkey)
   log.info({ repo: options.repoId, sha: published.sha, netuid }, 'dataset uploaded; committing on chain')
-  const receipt = await chain.publishCommitment(netuid, commitment).catch((err: unknown) => {
+  const receipt = await chain.publishCommitment(netuid, commitment, timelock).catch((err: unknown) => {
     throw new MinerError('E_COMMIT_FAILED',
       `the dataset is uploaded (${options.repoId} at ${published.sha}) but committing it on chain failed: ${(err as Error).message}`, { cause: err })
   })
   const onChain = await chain.commitmentOf(netuid)
-  if (onChain?.text !== commitment)
+  // a timelocked commitment reads back as pending (no text, its round) until it is revealed
+  const held = options.timelockBlocks !== undefined ? onChain?.revealRound !== undefined && onChain.block === receipt.blockNumber : onChain?.text === commitment
+  if (!onChain || !held)
     throw new MinerError('E_COMMITMENT_MISMATCH', `committed ${commitment} in block ${receipt.blockNumber} but the chain now holds ${JSON.stringify(onChain?.text ?? null)}`)
   return {
     status: 'committed', ...common, uid, commitment, block: onChain.block, blockHash: receipt.blockHash,
     repo: options.repoId, sha: published.sha, path: published.path, createdRepo: published.created, fileSha256: published.sha256,
     charged: charge, replaced: current?.text ?? null, space: await chain.commitmentSpace(netuid),
+    ...(onChain.revealRound !== undefined ? { revealRound: onChain.revealRound } : {}),
   }
 }

@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis'
 import { type BaseLogger, pino } from 'pino'
 
 import { CancelledError, InvalidArgumentError } from '../errors.js'
+import { MAX_ATTEMPTS, RETRY_BACKOFF_MS } from './failure.js'
 import { assertRoundId, DEFAULT_PREFIX, jobIdFor, normalizeJob, type QueuedJobData, queueNameFor } from './job.js'
 import type { FlockMetrics } from './metrics.js'
 import { connectRedis, redactRedisUrl } from './redis.js'
@@ -49,7 +50,7 @@ export class EvaluationQueue implements Evaluator {
   readonly #name = `coordinator@${hostname()}:${process.pid}`
 
   constructor(options: EvaluationQueueOptions) {
-    const o = { attempts: 3, backoffMs: 30_000, pollMs: 1_000, reconcileMs: 15_000, keepSeconds: 7 * 86_400, ...options }
+    const o = { attempts: MAX_ATTEMPTS, backoffMs: RETRY_BACKOFF_MS, pollMs: 1_000, reconcileMs: 15_000, keepSeconds: 7 * 86_400, ...options }
     for (const k of ['attempts', 'backoffMs', 'pollMs', 'reconcileMs', 'keepSeconds'] as const)
       if (!Number.isInteger(o[k]) || o[k] < (k === 'backoffMs' ? 0 : 1)) throw new InvalidArgumentError(`${k}: expected an integer >= ${k === 'backoffMs' ? 0 : 1}`)
     this.#o = o

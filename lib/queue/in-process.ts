@@ -1,7 +1,7 @@
 /**
  * The evaluator without Redis: the same jobs, job ids, attempts and results as the queue,
- * run in this process, one job per device slot at a time (`devices: ['cuda:0', 'cuda:1']`
- * spreads a round over both). Results are kept for the last few rounds, so asking for a
+ * run in this process, one job per device slot at a time (one device is one slot: the
+ * validator's default; `devices: ['cuda:0', 'cuda:1']` spreads a round over both). Results are kept for the last few rounds, so asking for a
  * round again evaluates nothing twice.
  */
 import { hostname } from 'node:os'
@@ -10,7 +10,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { type BaseLogger, pino } from 'pino'
 
 import { CancelledError, InvalidArgumentError } from '../errors.js'
+import type { EvaluateProgress } from '../evaluate/index.js'
 import { orderedResults } from './evaluation-queue.js'
+import { MAX_ATTEMPTS, RETRY_BACKOFF_MS } from './failure.js'
 import { assertRoundId, jobIdFor, normalizeJob } from './job.js'
 import type { FlockMetrics } from './metrics.js'
 import type { DeviceSlot, EvaluationResources } from './resources.js'
@@ -48,8 +50,8 @@ export class InProcessEvaluator implements Evaluator {
 
   constructor(options: InProcessEvaluatorOptions) {
     this.#r = options.resources
-    this.#attempts = options.attempts ?? 3
-    this.#backoffMs = options.backoffMs ?? 30_000
+    this.#attempts = options.attempts ?? MAX_ATTEMPTS
+    this.#backoffMs = options.backoffMs ?? RETRY_BACKOFF_MS
     this.#keepRounds = options.keepRounds ?? 4
     this.#timeoutMs = evalTimeoutMs(options.evalTimeoutMs)
     if (!Number.isInteger(this.#attempts) || this.#attempts < 1) throw new InvalidArgumentError('attempts: expected an integer >= 1')
@@ -76,7 +78,7 @@ export class InProcessEvaluator implements Evaluator {
     for (const [jobId, job] of jobs) {
       let p = state.get(jobId)
       if (!p) {
-        p = this.#run(roundId, jobId, job, options.onAttemptStart)
+        p = this.#run(roundId, jobId, job, options)
         state.set(jobId, p)
         p.catch(() => state.delete(jobId)) // a cancelled job is not a result: a later call runs it again
       }
@@ -123,17 +125,20 @@ export class InProcessEvaluator implements Evaluator {
     return state
   }
 
-  async #run(roundId: string, jobId: string, job: NormalizedJob, onAttemptStart: RoundRunOptions['onAttemptStart']): Promise<EvaluationResult> {
-    const signal = this.#closing.signal
+  async #run(roundId: string, jobId: string, job: NormalizedJob, hooks: Pick<RoundRunOptions, 'onAttemptStart' | 'onProgress' | 'cancel'>): Promise<EvaluationResult> {
+    const signal = hooks.cancel ? AbortSignal.any([this.#closing.signal, hooks.cancel]) : this.#closing.signal
     for (let attempt = 1; ; attempt++) {
       const slot = await this.#acquire()
       let outcome
       try {
-        if (signal.aborted) throw new CancelledError('E_CANCELLED', 'the evaluator was closed')
-        await onAttemptStart?.(jobId, attempt)
+        if (signal.aborted) throw new CancelledError('E_CANCELLED', 'the evaluation was cancelled')
+        await hooks.onAttemptStart?.(jobId, attempt)
         this.#log.info({ jobId, roundId, hotkey: job.hotkey, device: slot.device, attempt }, 'evaluating')
         outcome = await attemptJob(
-          { resources: this.#r, slot, worker: this.#name, signal, timeoutMs: this.#timeoutMs, ...(this.#metrics ? { metrics: this.#metrics } : {}) },
+          {
+            resources: this.#r, slot, worker: this.#name, signal, timeoutMs: this.#timeoutMs, ...(this.#metrics ? { metrics: this.#metrics } : {}),
+            ...(hooks.onProgress ? { onProgress: (p: EvaluateProgress) => hooks.onProgress!(jobId, p) } : {}),
+          },
           { jobId, roundId, job, attempt, final: attempt >= this.#attempts },
         )
       } finally {
@@ -144,12 +149,12 @@ export class InProcessEvaluator implements Evaluator {
         this.#log.info({ jobId, roundId, hotkey: job.hotkey, status: outcome.result.status, evalLoss: outcome.result.evalLoss, reason: outcome.result.reason }, 'job done')
         return outcome.result
       }
-      if (outcome.kind === 'cancelled') throw new CancelledError('E_CANCELLED', 'the evaluator was closed')
+      if (outcome.kind === 'cancelled') throw new CancelledError('E_CANCELLED', 'the evaluation was cancelled')
       this.#log.warn({ jobId, roundId, hotkey: job.hotkey, attempt, reason: outcome.reason }, 'attempt failed; will retry')
       try {
         await sleep(this.#backoffMs * 2 ** (attempt - 1), undefined, { signal })
       } catch {
-        throw new CancelledError('E_CANCELLED', 'the evaluator was closed')
+        throw new CancelledError('E_CANCELLED', 'the evaluation was cancelled')
       }
     }
   }

@@ -9,8 +9,8 @@ import type { BaseLogger } from 'pino'
 
 import type { CompetitionConfig } from '../config/index.js'
 import { InvalidArgumentError } from '../errors.js'
-import { type DatasetInput, prepareEvalSet, type PreparedEvalSet } from '../evaluate/index.js'
-import { datasetRepo, type HubCache, modelRepo } from '../hub/index.js'
+import { prepareEvalSet, type PreparedEvalSet } from '../evaluate/index.js'
+import { type HubCache, resolveCompetitionFiles } from '../hub/index.js'
 import { type BaseModel, loadBaseModel } from '../model.js'
 import { type ChatTokenizer, loadChatTokenizer } from '../tokenize/index.js'
 import { competitionConfigId } from './job.js'
@@ -27,8 +27,8 @@ export interface LoadResourcesOptions {
   hubCache: HubCache
   /** A model folder; default: the config's base model, downloaded through the hub cache. */
   modelDir?: string
-  /** The eval rows; default: the config's eval set, downloaded through the hub cache. */
-  evalSet?: DatasetInput
+  /** An eval set JSONL file; default: the config's eval set, downloaded through the hub cache. */
+  evalPath?: string
   /** CPU threads of each slot's model; default: the cores shared evenly among the cpu slots. */
   numThreads?: number
   logger?: BaseLogger
@@ -47,9 +47,6 @@ export interface EvaluationResources {
   dispose(): void
 }
 
-const EVAL_SET_MAX_BYTES = 2 ** 31 - 1
-const MODEL_FILE = (p: string) => !p.includes('/') && (p.endsWith('.json') || p.endsWith('.safetensors'))
-
 export function parseDevices(spec: string | readonly string[]): string[] {
   const list = (typeof spec === 'string' ? spec.split(',') : [...spec]).map((d) => d.trim())
   if (list.length === 0 || list.some((d) => !/^[a-z]+(:[0-9]+)?$/.test(d)))
@@ -57,32 +54,18 @@ export function parseDevices(spec: string | readonly string[]): string[] {
   return list
 }
 
-async function resolveModelDir(o: LoadResourcesOptions): Promise<string> {
-  if (o.modelDir !== undefined) return o.modelDir
-  const { repo, revision } = o.config.baseModel
-  o.logger?.info({ repo, revision }, 'fetching the base model')
-  const snap = await o.hubCache.downloadSnapshot({ repo: modelRepo(repo), sha: revision, include: MODEL_FILE, ...(o.signal ? { signal: o.signal } : {}) })
-  return snap.dir
-}
-
-async function resolveEvalSet(o: LoadResourcesOptions): Promise<DatasetInput> {
-  if (o.evalSet !== undefined) return o.evalSet
-  const ref = o.config.evalSet
-  if (ref === null) throw new InvalidArgumentError(`the competition config '${o.config.name}' names no eval set: give one (--eval.path)`)
-  const file = await o.hubCache.downloadFile({
-    repo: datasetRepo(ref.repo), sha: ref.revision, path: ref.file, maxBytes: EVAL_SET_MAX_BYTES, ...(o.signal ? { signal: o.signal } : {}),
-  })
-  return { path: file.file }
-}
-
 export async function loadEvaluationResources(o: LoadResourcesOptions): Promise<EvaluationResources> {
   const devices = parseDevices(o.devices)
   const cpuSlots = devices.filter((d) => d === 'cpu').length
   const numThreads = o.numThreads ?? Math.max(1, Math.floor(availableParallelism() / Math.max(1, cpuSlots)))
   const configId = competitionConfigId(o.config)
-  const modelDir = await resolveModelDir(o)
+  const { modelDir, evalPath } = await resolveCompetitionFiles({
+    baseModel: o.config.baseModel, evalSet: o.config.evalSet, competition: o.config.name, cache: o.hubCache,
+    ...(o.modelDir !== undefined ? { modelDir: o.modelDir } : {}), ...(o.evalPath !== undefined ? { evalPath: o.evalPath } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  })
   const tokenizer = await loadChatTokenizer(modelDir)
-  const evalSet = await prepareEvalSet(tokenizer, await resolveEvalSet(o), {
+  const evalSet = await prepareEvalSet(tokenizer, { path: evalPath }, {
     maxSeqLen: o.config.training.maxSeqLen, config: o.config, ...(o.signal ? { signal: o.signal } : {}),
   })
   const slots: DeviceSlot[] = []

@@ -3,7 +3,7 @@
  * cached), evaluate it, and turn the outcome into a result or a request to retry. The
  * in-process evaluator and the queue workers both run exactly this, so their results agree.
  */
-import { evaluateDataset } from '../evaluate/index.js'
+import { evaluateDataset, VALIDATOR_UNTOKENIZABLE_ROWS, type EvaluateProgress } from '../evaluate/index.js'
 import { InvalidArgumentError } from '../errors.js'
 import { datasetRepo, HubError } from '../hub/index.js'
 import { classifyFailure, type FailureVerdict } from './failure.js'
@@ -45,6 +45,7 @@ export interface AttemptContext {
   signal?: AbortSignal
   /** Time budget of the attempt, download included; past it the attempt fails (retried like any passing failure). */
   timeoutMs?: number
+  onProgress?: (p: EvaluateProgress) => void
 }
 
 export async function attemptJob(ctx: AttemptContext, a: Attempt): Promise<AttemptOutcome> {
@@ -66,8 +67,10 @@ export async function attemptJob(ctx: AttemptContext, a: Attempt): Promise<Attem
       eval: resources.evalSet,
       config: resources.config,
       seed: BigInt(a.job.seed),
+      untokenizableRows: VALIDATOR_UNTOKENIZABLE_ROWS,
       device: slot.device as 'cpu', // passed through as given; see loadEvaluationResources
       ...(signal ? { signal } : {}),
+      ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
     })
     let result: EvaluationResult
     if (Number.isFinite(r.evalLoss)) {
@@ -84,9 +87,7 @@ export async function attemptJob(ctx: AttemptContext, a: Attempt): Promise<Attem
   } catch (err) {
     if (ctx.signal?.aborted) return { kind: 'cancelled' }
     if (err instanceof HubError) metrics?.recordHubError(err)
-    const verdict: FailureVerdict = timeout?.aborted
-      ? { retry: true, code: 'timeout', reason: `the evaluation took longer than its budget of ${Math.round(ctx.timeoutMs! / 1000)} s` }
-      : classifyFailure(err)
+    const verdict: FailureVerdict = classifyFailure(err, timeout?.aborted ? { budgetMs: ctx.timeoutMs! } : undefined)
     const retried = verdict.retry && !a.final
     metrics?.jobsFailed.inc({ retried: String(retried) })
     if (retried) return { kind: 'retry', reason: verdict.reason }

@@ -1,4 +1,5 @@
 /** Evaluation jobs, their results, and the interface both evaluators (Redis queue, in-process) implement. */
+import type { EvaluateProgress } from '../evaluate/index.js'
 import type { EvalLossDefinition } from '../train.js'
 import type { FailureCode } from './failure.js'
 
@@ -66,6 +67,14 @@ export interface RoundRunOptions {
    * workers run elsewhere.
    */
   onAttemptStart?: (jobId: string, attempt: number) => Promise<void> | void
+  /**
+   * Cancels the round's attempts that run in this process (a stopping validator): a
+   * cancelled job has no result and runs again when asked for again. Queue workers elsewhere
+   * are not affected. `signal` alone only stops waiting.
+   */
+  cancel?: AbortSignal
+  /** Training progress of a job that runs in this process (a queue coordinator never calls it). */
+  onProgress?: (jobId: string, progress: EvaluateProgress) => void
 }
 
 /**

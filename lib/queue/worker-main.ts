@@ -9,7 +9,8 @@ import yargs, { type Argv } from 'yargs'
 import { type CommonArgs, logLevel, withCommonFlags } from '../cli/common-flags.js'
 import { type QueueArgs, withQueueFlags } from '../cli/queue-flags.js'
 import { createLogger } from '../cli/logger.js'
-import { type CompetitionConfig, defaultCompetitionConfig, loadCompetitionConfig } from '../config/index.js'
+import { withUsage } from '../cli/usage.js'
+import { loadCompetition } from '../cli/competition.js'
 import { type Hub, HfHub, HubCache, LocalHub } from '../hub/index.js'
 import { FlockMetrics, type MetricsServer, serveMetrics } from './metrics.js'
 import { redactRedisUrl } from './redis.js'
@@ -65,7 +66,7 @@ export async function runWorker(args: WorkerArgs & Pick<CommonArgs, 'config' | '
   const log = createLogger({ name: 'flock-worker', level: logLevel(args) })
   const metrics = new FlockMetrics()
   let server: MetricsServer | undefined
-  const config: CompetitionConfig = args.config ? await loadCompetitionConfig(args.config) : defaultCompetitionConfig
+  const { config } = await loadCompetition({ ...(args.config ? { config: args.config } : {}), local: null })
   const cacheDir = args.hub?.['cache-dir']
   const hubCache = new HubCache({ hub: makeHub(args), ...(cacheDir ? { cacheDir: resolve(cacheDir) } : {}), logger: log })
   const stopSignal = new AbortController()
@@ -87,7 +88,7 @@ export async function runWorker(args: WorkerArgs & Pick<CommonArgs, 'config' | '
       devices: parseDevices(args.devices),
       hubCache,
       ...(args.model?.dir !== undefined ? { modelDir: resolve(args.model.dir) } : {}),
-      ...(args.eval?.path !== undefined ? { evalSet: { path: resolve(args.eval.path) } } : {}),
+      ...(args.eval?.path !== undefined ? { evalPath: resolve(args.eval.path) } : {}),
       ...(args.threads !== undefined ? { numThreads: args.threads } : {}),
       ...(args.eval_timeout !== undefined ? { evalTimeoutMs: Math.round(args.eval_timeout * 1000) } : {}),
       ...(args.worker?.name !== undefined ? { name: args.worker.name } : {}),
@@ -114,10 +115,8 @@ export async function runWorker(args: WorkerArgs & Pick<CommonArgs, 'config' | '
 
 /** Parses `argv` (without node and the script) and runs the worker. */
 export async function runWorkerFromArgs(argv: readonly string[]): Promise<number> {
-  const args = await withWorkerFlags(withCommonFlags(yargs([...argv])))
-    .scriptName('flock-validator worker')
+  const args = await withWorkerFlags(withCommonFlags(withUsage(yargs([...argv]), 'flock-validator worker')))
     .usage('$0 — evaluate miners\' datasets taken from the validator\'s Redis queue')
-    .strict()
     .help()
     .parseAsync()
   return runWorker(args as unknown as WorkerArgs & CommonArgs)

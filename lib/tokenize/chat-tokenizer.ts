@@ -1,40 +1,28 @@
 /**
- * Rows to training sequences: the model's chat template rendered with
- * @huggingface/jinja, tokenized with @huggingface/tokenizers exactly as HF
- * apply_chat_template(tokenize=True) does (no extra special tokens: the
- * template writes them), with a loss mask on the assistant turns.
+ * Rows to training sequences with a model's tokenizer and chat template
+ * (row-tokenizer.ts says what the ids and the loss mask are).
  *
- * The mask covers each assistant message's tokens and the end-of-turn token
- * the template writes after it (<|im_end|> for ChatML, <|eot_id|> for Llama 3),
- * and nothing of the system/user turns, the assistant header or what follows
- * the end-of-turn token (ChatML's "\n"): see ChatTemplate.renderWithSpans for
- * how the turns are located and align.ts for how characters become tokens.
+ * Rendering and tokenizing run in worker threads (worker-pool.ts), never on
+ * the caller's event loop: they can be cancelled with an AbortSignal at any
+ * moment, and a row that fails, passes the template limits, takes longer than
+ * the row time limit or kills its worker fails alone, with its reason, while
+ * the other rows are tokenized.
  */
-import { Tokenizer } from '@huggingface/tokenizers'
-
-import { CancelledError, InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError } from '../errors.js'
 import type { DatasetRow } from '../dataset/types.js'
-import { alignMask } from './align.js'
-import { CHATML_TEMPLATE, ChatTemplate, rowMessages, type RenderedChat } from './chat-template.js'
-import { ChatTemplateError, TokenizerError } from './errors.js'
-import { pickChatTemplate, readTokenizerFiles, specialTokens, type SpecialTokens, type TemplateSource, type TokenizerFiles } from './model-files.js'
+import { ChatTemplateError, TemplateLimitError, TokenizerError } from './errors.js'
+import { readTokenizerFiles, type SpecialTokens, type TemplateSource, type TokenizerFiles } from './model-files.js'
+import { RowTokenizer, type SpecialTokenIds, type TemplateChoice, type TokenizedRow } from './row-tokenizer.js'
+import { checkTemplateLimits, type TemplateLimits } from './template-runtime.js'
+import type { RenderedChat } from './turn-spans.js'
+import { DEFAULT_WORKER_LIMITS, newClientKey, type PoolClient, type TokenizerWorkerPool, workerPool, type WorkerLimits } from './worker-pool.js'
+import type { Failed, RowFailure } from './worker-protocol.js'
 
-export interface ChatTokenizerOptions {
-  /** a Jinja chat template to use instead of the model's */
-  chatTemplate?: string
-  /** pick this entry when tokenizer_config's chat_template is a list of named templates */
-  templateName?: string
-}
-
-/** One training sequence (feeds BaseModel.computeLoss as a TokenSequence). */
-export interface TokenizedRow {
-  tokens: Int32Array
-  /** 1 on assistant tokens (targets), 0 elsewhere */
-  lossMask: Uint8Array
-  /** mask bits at positions >= 1: position 0 has no previous token to predict it from */
-  numTargets: number
-  /** the row was longer than maxSeqLen and was cut */
-  truncated: boolean
+export interface ChatTokenizerOptions extends TemplateChoice {
+  /** bounds on one render (defaults: DEFAULT_TEMPLATE_LIMITS) */
+  templateLimits?: Partial<TemplateLimits>
+  /** time per row and heap of the tokenizer workers (defaults: DEFAULT_WORKER_LIMITS) */
+  workerLimits?: Partial<WorkerLimits>
 }
 
 export interface TokenizeOptions {
@@ -55,41 +43,60 @@ export interface TokenizedRows {
   /** rows left without any target token after truncation, and so dropped */
   dropped: number
   droppedRows: number[]
+  /** rows that could not be tokenized, in input order (not in `sequences`) */
+  failed: RowFailure[]
   /** tokens and target tokens over the kept sequences */
   tokens: number
   targetTokens: number
 }
 
-export interface SpecialTokenIds {
-  bos: number | null
-  eos: number | null
-  pad: number | null
+function checkedWorkerLimits(limits: Partial<WorkerLimits> | undefined): WorkerLimits {
+  const l = { ...DEFAULT_WORKER_LIMITS, ...limits }
+  for (const [k, v] of Object.entries(l))
+    if (!Number.isSafeInteger(v) || v < 1) throw new InvalidArgumentError(`workerLimits.${k}: expected a positive integer, got ${v}`)
+  return l
+}
+
+function checkMaxSeqLen(maxSeqLen = Infinity): number {
+  if (maxSeqLen !== Infinity && (!Number.isInteger(maxSeqLen) || maxSeqLen < 2))
+    throw new InvalidArgumentError(`maxSeqLen: expected an integer >= 2, got ${maxSeqLen}`)
+  return maxSeqLen
+}
+
+function rethrow(f: Failed): never {
+  if (f.code === 'E_CHAT_TEMPLATE') throw new ChatTemplateError(f.reason)
+  if (f.code === 'E_TEMPLATE_LIMIT') throw new TemplateLimitError(f.reason)
+  throw new TokenizerError(f.reason)
 }
 
 export class ChatTokenizer {
   readonly special: SpecialTokens
   readonly specialIds: SpecialTokenIds
-  readonly template: ChatTemplate
   readonly templateSource: TemplateSource
+  /** the chat template's text */
+  readonly chatTemplate: string
   /** the largest token id the tokenizer can emit (a model's vocab_size must exceed it) */
   readonly maxTokenId: number
-  readonly #tok: Tokenizer
+  /** vocabulary, encode and decode on the caller's thread: bounded work on the caller's own text */
+  readonly #local: RowTokenizer
+  readonly #pool: TokenizerWorkerPool
+  readonly #client: PoolClient
 
   constructor(files: TokenizerFiles, options: ChatTokenizerOptions = {}) {
-    try {
-      this.#tok = new Tokenizer(files.tokenizerJson, files.tokenizerConfig)
-    } catch (err) {
-      throw new TokenizerError(`tokenizer.json is not a tokenizer @huggingface/tokenizers can load: ${(err as Error).message}`, { cause: err })
+    const limits = checkTemplateLimits(options.templateLimits)
+    const choice: TemplateChoice = {
+      ...(options.chatTemplate !== undefined ? { chatTemplate: options.chatTemplate } : {}),
+      ...(options.templateName !== undefined ? { templateName: options.templateName } : {}),
     }
-    this.special = specialTokens(files.tokenizerConfig)
-    const idOf = (t: string | null): number | null => (t === null ? null : (this.#tok.token_to_id(t) ?? null))
-    this.specialIds = { bos: idOf(this.special.bos), eos: idOf(this.special.eos), pad: idOf(this.special.pad) }
-    let maxId = -1
-    for (const id of this.#tok.get_vocab(true).values()) if (id > maxId) maxId = id
-    this.maxTokenId = maxId
-    const picked = options.chatTemplate !== undefined ? { template: options.chatTemplate, source: 'option' as const } : pickChatTemplate(files, options.templateName)
-    this.template = new ChatTemplate(picked?.template ?? CHATML_TEMPLATE, this.special)
-    this.templateSource = picked?.source ?? 'chatml-default'
+    this.#local = new RowTokenizer(files, choice, limits)
+    this.special = this.#local.special
+    this.specialIds = this.#local.specialIds
+    this.templateSource = this.#local.templateSource
+    this.chatTemplate = this.#local.template.source
+    this.maxTokenId = this.#local.maxTokenId
+    const workerLimits = checkedWorkerLimits(options.workerLimits)
+    this.#client = { key: newClientKey(), init: { files, options: choice, limits }, limits: workerLimits }
+    this.#pool = workerPool(workerLimits.heapMb)
   }
 
   /** Reads tokenizer.json, tokenizer_config.json and chat_template.jinja from a model folder. */
@@ -99,49 +106,41 @@ export class ChatTokenizer {
 
   /** Token ids of a text, with no special tokens added (the text may contain them). */
   encode(text: string): number[] {
-    return this.#tok.encode(text, { add_special_tokens: false }).ids
+    return this.#local.encode(text)
   }
 
   decode(ids: ArrayLike<number>): string {
-    return ids.length === 0 ? '' : this.#tok.decode(Array.from(ids))
+    return this.#local.decode(ids)
   }
 
   /** The rendered conversation, as apply_chat_template(tokenize=False) gives it. */
-  render(row: DatasetRow, options: { addGenerationPrompt?: boolean } = {}): string {
-    return this.template.render(rowMessages(row), options.addGenerationPrompt ?? false)
+  async render(row: DatasetRow, options: { addGenerationPrompt?: boolean; signal?: AbortSignal } = {}): Promise<string> {
+    const r = await this.#pool.render(this.#client, row, options.addGenerationPrompt ?? false, options.signal)
+    return r.ok ? r.chat.text : rethrow(r)
   }
 
-  renderWithSpans(row: DatasetRow): RenderedChat {
-    return this.template.renderWithSpans(row)
+  /** The rendered conversation and where each assistant turn (the loss targets) sits in it. */
+  async renderWithSpans(row: DatasetRow, options: { signal?: AbortSignal } = {}): Promise<RenderedChat> {
+    const r = await this.#pool.render(this.#client, row, false, options.signal)
+    return r.ok ? r.chat : rethrow(r)
   }
 
-  tokenizeRow(row: DatasetRow, options: TokenizeOptions = {}): TokenizedRow {
-    const maxSeqLen = options.maxSeqLen ?? Infinity
-    if (maxSeqLen !== Infinity && (!Number.isInteger(maxSeqLen) || maxSeqLen < 2))
-      throw new InvalidArgumentError(`maxSeqLen: expected an integer >= 2, got ${maxSeqLen}`)
-    const { text, spans } = this.template.renderWithSpans(row)
-    const ids = this.encode(text)
-    const { mask } = alignMask((s) => this.encode(s), text, spans, ids, maxSeqLen)
-    const n = Math.min(ids.length, maxSeqLen)
-    const tokens = Int32Array.from(ids.slice(0, n))
-    const lossMask = mask.slice(0, n)
-    let numTargets = 0
-    for (let i = 1; i < n; i++) numTargets += lossMask[i]!
-    return { tokens, lossMask, numTargets, truncated: ids.length > n }
+  /** One row, even one left without targets by truncation; throws ChatTemplateError, TemplateLimitError or TokenizerError when it cannot be tokenized. */
+  async tokenizeRow(row: DatasetRow, options: TokenizeOptions = {}): Promise<TokenizedRow> {
+    const [o] = await this.#pool.tokenize(this.#client, [row], checkMaxSeqLen(options.maxSeqLen), options.signal)
+    return o!.ok ? o!.row : rethrow(o!)
   }
 
-  /** Tokenizes rows, cutting each to maxSeqLen and dropping those left with no target. */
-  tokenizeRows(rows: readonly DatasetRow[], options: TokenizeOptions = {}): TokenizedRows {
-    const out: TokenizedRows = { sequences: [], rowIndex: [], rows: rows.length, truncated: 0, dropped: 0, droppedRows: [], tokens: 0, targetTokens: 0 }
-    rows.forEach((row, i) => {
-      if (options.signal?.aborted) throw new CancelledError('E_CANCELLED', 'tokenization was cancelled')
-      let t: TokenizedRow
-      try {
-        t = this.tokenizeRow(row, options)
-      } catch (err) {
-        if (err instanceof ChatTemplateError) throw new ChatTemplateError(`row ${i}: ${err.message}`, { cause: err })
-        throw err
+  /** Tokenizes rows, cutting each to maxSeqLen, dropping those left with no target and listing those that fail. */
+  async tokenizeRows(rows: readonly DatasetRow[], options: TokenizeOptions = {}): Promise<TokenizedRows> {
+    const outcomes = await this.#pool.tokenize(this.#client, rows, checkMaxSeqLen(options.maxSeqLen), options.signal)
+    const out: TokenizedRows = { sequences: [], rowIndex: [], rows: rows.length, truncated: 0, dropped: 0, droppedRows: [], failed: [], tokens: 0, targetTokens: 0 }
+    outcomes.forEach((o, i) => {
+      if (!o.ok) {
+        out.failed.push({ row: i, code: o.code, reason: o.reason })
+        return
       }
+      const t = o.row
       if (t.truncated) out.truncated++
       if (t.numTargets === 0) {
         out.dropped++
@@ -154,6 +153,11 @@ export class ChatTokenizer {
       out.targetTokens += t.numTargets
     })
     return out
+  }
+
+  /** Frees this tokenizer in the idle workers (they never keep the process alive; they are shared with other tokenizers). */
+  async close(): Promise<void> {
+    this.#pool.unload(this.#client.key)
   }
 }
 

@@ -13,3 +13,10 @@ export class ChatTemplateError extends FlockError {
     super('E_CHAT_TEMPLATE', message, options)
   }
 }
+
+/** Rendering the chat template passed a limit on steps, string or list size (E_TEMPLATE_LIMIT). */
+export class TemplateLimitError extends FlockError {
+  constructor(message: string) {
+    super('E_TEMPLATE_LIMIT', message)
+  }
+}

@@ -3,10 +3,17 @@
  * tokenizer_config.json (special tokens, chat_template) and, as transformers
  * writes it since 4.43, chat_template.jinja (which wins over the config's).
  */
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
+import { readTextCapped } from '../util/read-capped.js'
 import { TokenizerError } from './errors.js'
+
+/**
+ * The cap on every JSON or text file of a model folder that is read whole (the native loader
+ * caps config.json at the same 64 MiB). The largest tokenizer.json of a supported
+ * architecture is under 20 MB.
+ */
+export const MODEL_TEXT_FILE_MAX_BYTES = 64 * 1024 * 1024
 
 export type TemplateSource = 'chat_template.jinja' | 'tokenizer_config.json' | 'chatml-default' | 'option'
 
@@ -20,7 +27,7 @@ export interface SpecialTokens {
 async function readJson(path: string, required: boolean): Promise<Record<string, unknown> | null> {
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    text = await readTextCapped(path, MODEL_TEXT_FILE_MAX_BYTES)
   } catch (err) {
     if (!required && (err as NodeJS.ErrnoException).code === 'ENOENT') return null
     throw new TokenizerError(`${path}: cannot read (${(err as Error).message})`, { cause: err })
@@ -47,7 +54,7 @@ export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
   const tokenizerConfig = (await readJson(join(dir, 'tokenizer_config.json'), false)) ?? {}
   let templateFile: string | null = null
   try {
-    templateFile = await readFile(join(dir, 'chat_template.jinja'), 'utf8')
+    templateFile = await readTextCapped(join(dir, 'chat_template.jinja'), MODEL_TEXT_FILE_MAX_BYTES)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new TokenizerError(`${join(dir, 'chat_template.jinja')}: cannot read`, { cause: err })
   }

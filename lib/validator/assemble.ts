@@ -1,7 +1,7 @@
 /**
  * Builds a ready Validator from its parts: the store (locked), the hub cache, the eval set
- * tokenized once, and where evaluations run: the base model loaded once here, an
- * in-process evaluator over several devices, or a BullMQ queue. `close()` undoes it.
+ * tokenized once, and the Evaluator: in process (the base model loaded once per device;
+ * one device is one slot) or a BullMQ queue. `close()` undoes it.
  */
 import { join } from 'node:path'
 
@@ -9,11 +9,8 @@ import type { Logger } from 'pino'
 
 import type { Chain } from '../chain/index.js'
 import type { CompetitionConfig } from '../config/index.js'
-import type { DatasetSource } from '../dataset/index.js'
 import { prepareEvalSet } from '../evaluate/index.js'
 import { HubCache, type Hub } from '../hub/index.js'
-import type { DeviceSpec } from '../device.js'
-import { loadBaseModel, type BaseModel } from '../model.js'
 import { EvaluationQueue } from '../queue/evaluation-queue.js'
 import { InProcessEvaluator } from '../queue/in-process.js'
 import { competitionConfigId } from '../queue/job.js'
@@ -25,7 +22,7 @@ import { modelFingerprint } from './model-fingerprint.js'
 import { ResultStore } from './store/index.js'
 import { Validator, type ValidatorOptions } from './validator.js'
 
-export interface AssembleOptions extends Pick<ValidatorOptions, 'blocksPerEpoch' | 'evalTimeoutMs' | 'maxAttempts' | 'queue' | 'burnUid' | 'pollMs' | 'marginBlocks' | 'reporter' | 'metrics'> {
+export interface AssembleOptions extends Pick<ValidatorOptions, 'blocksPerEpoch' | 'weights' | 'evalTimeoutMs' | 'maxAttempts' | 'queue' | 'burnUid' | 'pollMs' | 'marginBlocks' | 'reporter' | 'metrics'> {
   chain: Chain
   hub: Hub
   netuid: number
@@ -38,9 +35,8 @@ export interface AssembleOptions extends Pick<ValidatorOptions, 'blocksPerEpoch'
   /** CPU threads for training (0 = all cores; with several cpu devices, the cores shared among them). */
   numThreads?: number
   /**
-   * Devices evaluations run on here. One (default 'cpu') evaluates one miner at a time on the
-   * loaded model; several spread a round's evaluations over them. With `redisUrl`, they make
-   * this process one of the queue's workers too.
+   * Devices evaluations run on here, one evaluation per device at a time (default ['cpu']).
+   * With `redisUrl`, they make this process one of the queue's workers too.
    */
   devices?: readonly string[]
   /** Hand evaluations to the BullMQ queue on this Redis (workers: `flock-validator worker`). */
@@ -50,19 +46,17 @@ export interface AssembleOptions extends Pick<ValidatorOptions, 'blocksPerEpoch'
   /** Stops a start-up that waits (for Redis, for downloads). */
   signal?: AbortSignal
   /** Where the base model and the eval set are, fetching them through the cache if needed. */
-  resolveFiles(cache: HubCache): Promise<{ modelDir: string; evalSet: DatasetSource }>
+  resolveFiles(cache: HubCache): Promise<{ modelDir: string; evalPath: string }>
 }
 
 export interface AssembledValidator {
   validator: Validator
   store: ResultStore
-  /** The loaded model, when evaluations run here one at a time. */
-  model?: BaseModel
   close(): Promise<void>
 }
 
 interface Evaluation {
-  parts: Pick<ValidatorOptions, 'model' | 'evaluator' | 'tokenizer' | 'evalSet'>
+  parts: Pick<ValidatorOptions, 'evaluator' | 'evalSet'>
   close(): Promise<void>
 }
 
@@ -79,18 +73,14 @@ async function closeAll(steps: Array<() => unknown>): Promise<void> {
   if (first !== undefined) throw first
 }
 
-async function setUpEvaluation(o: AssembleOptions, cache: HubCache, modelDir: string, evalSource: DatasetSource): Promise<Evaluation> {
+async function setUpEvaluation(o: AssembleOptions, cache: HubCache, modelDir: string, evalPath: string): Promise<Evaluation> {
   const devices = o.devices ?? ['cpu']
   const timeouts = o.evalTimeoutMs !== undefined ? { evalTimeoutMs: o.evalTimeoutMs } : {}
   const common = { logger: o.logger, ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.maxAttempts !== undefined ? { attempts: o.maxAttempts } : {}) }
   const prefix = o.queuePrefix ? { prefix: o.queuePrefix } : {}
-  const tokenizeHere = async () => {
-    const tokenizer = await loadChatTokenizer(modelDir)
-    return { tokenizer, evalSet: await prepareEvalSet(tokenizer, evalSource, { maxSeqLen: o.config.training.maxSeqLen, config: o.config }) }
-  }
   const loadResources = () =>
     loadEvaluationResources({
-      config: o.config, devices, hubCache: cache, modelDir, evalSet: evalSource, logger: o.logger,
+      config: o.config, devices, hubCache: cache, modelDir, evalPath, logger: o.logger,
       ...(o.numThreads ? { numThreads: o.numThreads } : {}), ...(o.signal ? { signal: o.signal } : {}),
     })
 
@@ -100,7 +90,7 @@ async function setUpEvaluation(o: AssembleOptions, cache: HubCache, modelDir: st
     const resources = o.devices !== undefined ? await loadResources() : undefined
     let queue: EvaluationQueue | undefined
     try {
-      const { tokenizer, evalSet } = resources ?? (await tokenizeHere())
+      const evalSet = resources?.evalSet ?? (await prepareEvalSet(await loadChatTokenizer(modelDir), { path: evalPath }, { maxSeqLen: o.config.training.maxSeqLen, config: o.config }))
       queue = new EvaluationQueue({ redisUrl, ...common, ...prefix })
       const worker = resources
         ? await attachWorker(resources, { redisUrl, logger: o.logger, ...timeouts, ...prefix, ...(o.metrics ? { metrics: o.metrics } : {}), ...(o.signal ? { signal: o.signal } : {}) })
@@ -108,7 +98,7 @@ async function setUpEvaluation(o: AssembleOptions, cache: HubCache, modelDir: st
       o.logger.info({ redis: redactRedisUrl(redisUrl), localDevices: o.devices ?? [] }, 'evaluations go to the queue')
       const opened = queue
       return {
-        parts: { tokenizer, evalSet, evaluator: { evaluator: opened, configId: competitionConfigId(o.config), inProcess: false } },
+        parts: { evalSet, evaluator: { evaluator: opened, configId: competitionConfigId(o.config), inProcess: false } },
         close: () => closeAll([() => opened.close(), () => worker?.stop()]),
       }
     } catch (err) {
@@ -117,29 +107,18 @@ async function setUpEvaluation(o: AssembleOptions, cache: HubCache, modelDir: st
     }
   }
 
-  if (devices.length > 1) {
-    const resources = await loadResources()
-    let evaluator: InProcessEvaluator
-    try {
-      evaluator = new InProcessEvaluator({ resources, ...common, ...timeouts })
-    } catch (err) {
-      resources.dispose()
-      throw err
-    }
-    o.logger.info({ devices }, 'evaluations spread over the devices')
-    return {
-      parts: { tokenizer: resources.tokenizer, evalSet: resources.evalSet, evaluator: { evaluator, configId: resources.configId, inProcess: true } },
-      close: () => closeAll([() => evaluator.close(), () => resources.dispose()]),
-    }
-  }
-
-  o.logger.info({ model: modelDir, device: devices[0] }, 'loading the base model (once, for every evaluation)')
-  const model = await loadBaseModel(modelDir, { device: devices[0] as DeviceSpec, numThreads: o.numThreads ?? 0 })
+  o.logger.info({ model: modelDir, devices }, 'loading the base model (once per device, for every evaluation)')
+  const resources = await loadResources()
+  let evaluator: InProcessEvaluator
   try {
-    return { parts: { model, ...(await tokenizeHere()) }, close: async () => model.dispose() }
+    evaluator = new InProcessEvaluator({ resources, ...common, ...timeouts })
   } catch (err) {
-    model.dispose()
+    resources.dispose()
     throw err
+  }
+  return {
+    parts: { evalSet: resources.evalSet, evaluator: { evaluator, configId: resources.configId, inProcess: true } },
+    close: () => closeAll([() => evaluator.close(), () => resources.dispose()]),
   }
 }
 
@@ -151,15 +130,12 @@ export async function assembleValidator(o: AssembleOptions): Promise<AssembledVa
     const cache = new HubCache({ hub: o.hub, cacheDir: o.cacheDir, logger: o.logger })
     const files = await o.resolveFiles(cache)
     const modelId = await modelFingerprint(files.modelDir)
-    evaluation = await setUpEvaluation(o, cache, files.modelDir, files.evalSet)
+    evaluation = await setUpEvaluation(o, cache, files.modelDir, files.evalPath)
     const { evalSet } = evaluation.parts
     o.logger.info({ model: files.modelDir, modelId, evalRows: evalSet.rows, evalSetHash: evalSet.hash }, 'base model and eval set ready')
     const validator = new Validator({ ...o, ...evaluation.parts, cache, modelId, store })
     const ready = evaluation
-    return {
-      validator, store, ...(ready.parts.model ? { model: ready.parts.model } : {}),
-      close: () => closeAll([() => ready.close(), () => store.close()]),
-    }
+    return { validator, store, close: () => closeAll([() => ready.close(), () => store.close()]) }
   } catch (err) {
     await closeAll([() => evaluation?.close(), () => store.close()]).catch(() => undefined)
     throw err

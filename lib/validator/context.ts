@@ -1,5 +1,5 @@
 /**
- * Identities the validator keys its work by, and the seeds it derives from block hashes.
+ * Identities the validator keys its work by.
  * A result belongs to one commitment (hotkey, block, text) under one evaluation context
  * (what the loss depends on besides the dataset: competition config, eval set, model),
  * so a changed commitment or a new eval set is evaluated afresh, and nothing else is.
@@ -23,12 +23,3 @@ export function commitmentId(hotkey: string, commitBlock: number, text: string |
 }
 
 export const resultKey = (context: string, commitment: string): string => `${context}/${commitment}`
-
-/**
- * A u64 seed from a block hash and a purpose. The evaluation of a commitment is seeded
- * by the hash of the block it was included in: every validator derives the same seed,
- * and no miner knows it before committing, so none can search for a lucky one.
- */
-export function seedFromBlockHash(blockHash: string, purpose: string): bigint {
-  return BigInt(`0x${sha256('flock-seed-v1', purpose, blockHash.toLowerCase()).slice(0, 16)}`)
-}

@@ -1,15 +1,16 @@
 /**
- * A round through an Evaluator: the BullMQ queue (workers on any machine) or the
- * in-process evaluator over several devices. The pre-checks (download, proof, validity,
+ * A round through an Evaluator — the one way a validator evaluates: the in-process
+ * evaluator (one slot per device: one device is one slot) or the BullMQ queue (workers on
+ * any machine). The pre-checks (download, proof, validity,
  * copies) run here, a few at a time, so a copier costs no GPU time; each dataset that
  * passes becomes a job seeded by its commitment's block hash, and results are recorded as
  * they land. The round id is the evaluation context, not the epoch: jobs still running
  * when the epoch ends stay with the evaluator, and the next round picks up their results.
  */
 import { CancelledError } from '../errors.js'
+import { evaluationSeed } from '../evaluate/index.js'
 import { jobIdFor } from '../queue/job.js'
 import type { EvaluationJob, EvaluationResult, Evaluator } from '../queue/types.js'
-import { seedFromBlockHash } from './context.js'
 import {
   abandon,
   crashedTooOften,
@@ -18,10 +19,11 @@ import {
   recordDuplicate,
   startMinerRun,
   StopRequested,
-  type EvaluateMinerOptions,
+  trainingKey,
   type EvaluatorDeps,
   type MinerRun,
-} from './evaluate-miner.js'
+  type OriginalOf,
+} from './miner-run.js'
 import type { QueueItem } from './queue.js'
 import type { Reporter } from './reporter.js'
 import type { EvalStatus, MinerResult } from './store/index.js'
@@ -39,7 +41,7 @@ export interface DispatchInput {
   target: EvaluatorTarget
   roundId: string
   queue: readonly QueueItem[]
-  original: EvaluateMinerOptions['original']
+  original: OriginalOf
   blockHash(block: number): Promise<string>
   /** The validator's stop. */
   signal: AbortSignal
@@ -65,15 +67,13 @@ interface Ready {
   job: EvaluationJob
 }
 
-/** Where in-process trainings of a commitment are counted (apart from its pre-checks). */
-const trainingKey = (key: string): string => `${key}#training`
-
 function sameOrder(a: QueueItem, b: QueueItem): number {
   return a.candidate.commitBlock - b.candidate.commitBlock || a.candidate.uid - b.candidate.uid
 }
 
 export async function dispatchRound(i: DispatchInput): Promise<{ evaluated: MinerResult[]; deferred: number }> {
   const { deps, target, signal, reporter, inFlight } = i
+  inFlight.stopping = false // a new round after a stop (the same Validator, run again)
   const evaluated: MinerResult[] = []
   const decided = (r: MinerResult) => {
     evaluated.push(r)
@@ -101,14 +101,13 @@ export async function dispatchRound(i: DispatchInput): Promise<{ evaluated: Mine
         // Trainings are counted under their own key (pre-checks here record no start); every one
         // that ended in a result ended its commitment's queueing, so a start without a result or
         // a clean stop is a crash. One still under way here (from an earlier round) is none.
-        const gaveUp = target.inProcess && !inFlight.keys.has(run.key) ? crashedTooOften(deps, run, { key: trainingKey(run.key), finished: 0 }) : null
+        const gaveUp = target.inProcess && !inFlight.keys.has(run.key) ? crashedTooOften(deps, run) : null
         if (gaveUp) {
           decided(await gaveUp)
           continue
         }
         const started = performance.now()
-        const timeout = AbortSignal.timeout(deps.evalTimeoutMs)
-        const pre = await precheckMiner(deps, run, { original: i.original, signal: wait, runSignal: AbortSignal.any([wait, timeout]), timeout })
+        const pre = await precheckMiner(deps, run, { original: i.original, signal: wait })
         if (pre.kind === 'aborted') {
           cutShort++ // nothing recorded: queued again next round
           continue
@@ -123,7 +122,7 @@ export async function dispatchRound(i: DispatchInput): Promise<{ evaluated: Mine
           run, contentHash: pre.contentHash, precheckSeconds: (performance.now() - started) / 1000,
           job: {
             hotkey: c.hotkey, uid: c.uid, repo: run.commitment.repo, sha: run.commitment.revision, path: pre.file.path,
-            configId: target.configId, seed: seedFromBlockHash(commitBlockHash, 'evaluate'),
+            configId: target.configId, seed: evaluationSeed(commitBlockHash),
           },
         })
       } catch (err) {
@@ -163,13 +162,20 @@ export async function dispatchRound(i: DispatchInput): Promise<{ evaluated: Mine
         { id: i.roundId, jobs: jobs.map((r) => r.job) },
         {
           signal: wait,
+          cancel: signal,
           onAttemptStart: async (jobId) => {
             const r = byJobId.get(jobId)
             if (!r) return
             if (inFlight.stopping) throw new CancelledError('E_CANCELLED', 'the validator is stopping')
-            if (inFlight.keys.has(r.run.key)) return // a retry: one start per evaluation, as the sequential path counts
+            if (inFlight.keys.has(r.run.key)) return // a retry: one start per evaluation
             inFlight.keys.add(r.run.key)
             await deps.store.recordStart(trainingKey(r.run.key))
+            const c = r.run.item.candidate
+            reporter.minerStart({ uid: c.uid, hotkey: c.hotkey, index: jobs.indexOf(r), total: jobs.length, tier: r.run.item.tier })
+          },
+          onProgress: (jobId, p) => {
+            const uid = byJobId.get(jobId)?.run.item.candidate.uid
+            if (uid !== undefined) reporter.minerProgress({ uid, phase: p.phase, ...(p.step !== undefined ? { step: p.step, totalSteps: p.totalSteps } : {}) })
           },
         },
       )

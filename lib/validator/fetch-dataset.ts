@@ -4,7 +4,7 @@
  * with exactly one other .jsonl file at that commit is read from that one.
  */
 import type { DatasetCommitment } from '../chain/index.js'
-import { datasetRepo, HubError, HubNotFoundError, type CachedFile, type HubCache } from '../hub/index.js'
+import { datasetRepo, HubNotFoundError, type CachedFile, type HubCache } from '../hub/index.js'
 
 export const DATASET_FILE = 'data.jsonl'
 
@@ -21,11 +21,4 @@ export async function fetchDataset(cache: HubCache, c: DatasetCommitment, maxByt
     }
     return get(jsonl[0]!.path)
   }
-}
-
-/** Hub failures that will not pass by waiting: the miner's repo is missing, too large, private or malformed. */
-const PERMANENT = new Set(['E_HUB_NOT_FOUND', 'E_HUB_TOO_LARGE', 'E_HUB_AUTH', 'E_HUB_INTEGRITY', 'E_HUB_PROTOCOL', 'E_HUB_REPO_ID', 'E_HUB_REVISION', 'E_HUB_UNSAFE_PATH', 'E_HUB_REQUEST'])
-
-export function isPermanentDownloadError(err: unknown): boolean {
-  return err instanceof HubError && PERMANENT.has(err.code)
 }

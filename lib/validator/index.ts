@@ -6,6 +6,5 @@ export { jsonReporter, progressReporter, silentReporter, type Reporter, type Rou
 export { formatRanking, formatWeights } from './ranking-table.js'
 export type { SendOutcome } from './send-weights.js'
 export { DATASET_FILE } from './fetch-dataset.js'
-export { fetchCompetitionFiles, MissingEvalSetError } from './network-files.js'
-export { StopRequested } from './evaluate-miner.js'
+export { StopRequested } from './miner-run.js'
 export { epochWindow, type EpochWindow } from './epoch-clock.js'

@@ -9,16 +9,17 @@ import { join } from 'node:path'
 import type { Logger } from 'pino'
 
 import { loadHotkey, SubtensorChain, type Chain, type WalletOptions } from '../chain/index.js'
-import { defaultCompetitionConfig, loadCompetitionConfig, type CompetitionConfig } from '../config/index.js'
+import { competitionFiles, loadCompetition } from '../cli/competition.js'
+import type { CompetitionConfig } from '../config/index.js'
 import { defaultHubCacheDir, HfHub, type Hub } from '../hub/index.js'
 import { defaultLocalStateDir, openLocalNetwork } from '../local/index.js'
 import { FlockMetrics, serveMetrics } from '../queue/metrics.js'
 import { assembleValidator, type AssembleOptions } from './assemble.js'
 import { countChainErrors } from './chain-metrics.js'
-import { fetchCompetitionFiles } from './network-files.js'
 import { formatRanking, formatWeights } from './ranking-table.js'
 import { jsonReporter, progressReporter, silentReporter, type Reporter } from './reporter.js'
-import { StopRequested } from './evaluate-miner.js'
+import type { WeightsSettings } from './send-weights.js'
+import { StopRequested } from './miner-run.js'
 
 export interface ValidatorCliOptions {
   netuid: number
@@ -29,6 +30,10 @@ export interface ValidatorCliOptions {
   local: boolean
   stateDir?: string
   blocksPerEpoch?: number
+  /** How weights go on chain (--weights.commit_reveal, --weights.mechanism_id). */
+  weights?: WeightsSettings
+  /** Seconds per block for drand rounds (--subtensor.block_time). */
+  blockSeconds?: number
   once: boolean
   evalTimeoutSeconds?: number
   burnUid: number
@@ -70,25 +75,25 @@ interface Mode {
 }
 
 async function localMode(o: ValidatorCliOptions, stateDir: string): Promise<Mode> {
-  // a new local chain gets a block a second, so epochs pass as they do on a real chain
-  const net = await openLocalNetwork({ stateDir, netuid: o.netuid, blockTimeMs: 1000 })
-  // the local subnet's own config file, which flock-miner --local previews with too
-  const config = await loadCompetitionConfig(o.configPath ?? net.paths.config)
-  const dir = join(stateDir, 'validator')
+  const net = await openLocalNetwork({ stateDir, netuid: o.netuid })
+  // resolved as flock-miner --local resolves it, so its preview uses the same config and files
+  const { config } = await loadCompetition({ ...(o.configPath ? { config: o.configPath } : {}), local: net.paths })
+  const files = await competitionFiles({ config, local: net.paths })
   return {
-    chain: net.chain, hub: net.hub, config, stateDir: dir, cacheDir: join(dir, 'hub-cache'),
-    resolveFiles: async () => ({ modelDir: net.paths.model, evalSet: { path: net.paths.evalSet } }),
+    chain: net.chain, hub: net.hub, config, stateDir: net.paths.validator, cacheDir: join(net.paths.validator, 'hub-cache'),
+    resolveFiles: async () => files,
   }
 }
 
 async function networkMode(o: ValidatorCliOptions, stateDir: string): Promise<Mode> {
-  const config = o.configPath ? await loadCompetitionConfig(o.configPath) : defaultCompetitionConfig
+  const { config } = await loadCompetition({ ...(o.configPath ? { config: o.configPath } : {}), local: null })
   const hotkey = await loadHotkey(o.wallet)
   o.logger.info({ hotkey: hotkey.address, network: o.network, netuid: o.netuid }, 'connecting to subtensor')
-  const chain = await SubtensorChain.connect({ network: o.network, hotkey, stateDir })
+  const chain = await SubtensorChain.connect({ network: o.network, hotkey, stateDir, ...(o.blockSeconds !== undefined ? { blockSeconds: o.blockSeconds } : {}) })
+  o.logger.info({ specVersion: chain.runtime.specVersion, epochScheduler: chain.runtime.scheduler, weightCommits: chain.runtime.weightCommits }, 'subtensor runtime')
   return {
     chain, hub: new HfHub(), config, stateDir, cacheDir: defaultHubCacheDir(),
-    resolveFiles: (cache) => fetchCompetitionFiles(cache, config, o.signal),
+    resolveFiles: (cache) => competitionFiles({ config, local: null, cache, signal: o.signal }),
   }
 }
 
@@ -106,6 +111,7 @@ export async function runValidatorCli(o: ValidatorCliOptions): Promise<void> {
         ...mode, netuid: o.netuid, logger: o.logger, reporter, burnUid: o.burnUid, signal: o.signal,
         ...(metrics ? { metrics, chain: countChainErrors(mode.chain, metrics) } : {}),
         ...(o.blocksPerEpoch !== undefined ? { blocksPerEpoch: o.blocksPerEpoch } : {}),
+        ...(o.weights ? { weights: o.weights } : {}),
         ...(o.evalTimeoutSeconds !== undefined ? { evalTimeoutMs: Math.round(o.evalTimeoutSeconds * 1000) } : {}),
         ...(o.numThreads !== undefined ? { numThreads: o.numThreads } : {}),
         ...(o.devices !== undefined ? { devices: o.devices } : {}),

@@ -7,10 +7,12 @@
  * validator that trains, and a moved model folder keeps its results.
  */
 import { createHash, type Hash } from 'node:crypto'
-import { open, readdir, readFile } from 'node:fs/promises'
+import { open, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 
 import { ModelFileError } from '../errors.js'
+import { MODEL_TEXT_FILE_MAX_BYTES } from '../tokenize/model-files.js'
+import { readFileCapped } from '../util/read-capped.js'
 
 const TEXT_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja', 'generation_config.json']
 const SAMPLES = 256
@@ -47,7 +49,7 @@ export async function modelFingerprint(dir: string): Promise<string> {
   const names = (await readdir(dir)).sort()
   for (const name of TEXT_FILES) {
     if (!names.includes(name)) continue
-    const bytes = await readFile(join(dir, name))
+    const bytes = await readFileCapped(join(dir, name), MODEL_TEXT_FILE_MAX_BYTES)
     h.update(`${name}\0${bytes.length}\0`).update(bytes)
   }
   const weights = names.filter((n) => n.endsWith('.safetensors'))

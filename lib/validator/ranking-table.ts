@@ -23,8 +23,12 @@ export function formatRanking(rows: readonly RankingRow[], scoreLabel = 'win rat
 
 export function formatWeights(weights: U16Weights, sent: SendOutcome): string {
   const pairs = weights.uids.map((uid, i) => `${uid}:${weights.values[i]}`).join(' ')
-  const how = 'receipt' in sent
-    ? `${sent.status} in block ${sent.receipt.blockNumber}`
-    : `${sent.status}: ${sent.reason}`
+  const how = !('receipt' in sent)
+    ? `${sent.status}: ${sent.reason}`
+    : sent.revealRound !== undefined
+      ? `committed timelocked in block ${sent.receipt.blockNumber}; the chain reveals them at drand round ${sent.revealRound} (about block ${sent.revealBlock})`
+      : sent.via === 'commit_weights'
+        ? `committed in block ${sent.receipt.blockNumber} (hash commit: this validator reveals it in the reveal epoch)`
+        : `${sent.status} in block ${sent.receipt.blockNumber}`
   return `weights (uid:u16) ${pairs || '(none)'} — ${how}`
 }

@@ -37,7 +37,12 @@ export const silentReporter: Reporter = {
 }
 
 const sentJson = (s: SendOutcome) =>
-  'receipt' in s ? { status: s.status, block: s.receipt.blockNumber, blockHash: s.receipt.blockHash } : { status: s.status, reason: s.reason }
+  'receipt' in s
+    ? {
+        status: s.status, via: s.via, block: s.receipt.blockNumber, blockHash: s.receipt.blockHash,
+        ...(s.revealRound !== undefined ? { revealRound: s.revealRound, revealBlock: s.revealBlock } : {}),
+      }
+    : { status: s.status, reason: s.reason }
 
 /** One JSON object per line: {"event": ..., ...}. */
 export function jsonReporter(out: NodeJS.WritableStream = process.stdout): Reporter {

@@ -1,15 +1,44 @@
 /**
  * Putting weights on chain when the subnet's rules allow it: once per epoch, not sooner
- * than the rate limit after this validator's last update, through commit-reveal when the
- * subnet has it on (the reveal happens in a later epoch, from the pending-reveals file,
- * even after a restart). A refusal is an outcome to report, not an exception.
+ * than the rate limit after this validator's last update, by the path the chain state calls
+ * for (see weightsPath). A refusal is an outcome to report, not an exception.
  */
 import type { Chain, Neuron, TxReceipt, WeightsPolicy } from '../chain/index.js'
 import type { U16Weights } from '../scoring/index.js'
-import { describeError } from './evaluate-miner.js'
+import { describeError } from './miner-run.js'
+
+/** --weights.commit_reveal: `auto` follows the chain; `hash` keeps the salted-hash commit and reveal on a commit-reveal subnet. */
+export type CommitRevealPreference = 'auto' | 'hash'
+
+export interface WeightsSettings {
+  commitReveal?: CommitRevealPreference
+  /** Set the weights of this subnet mechanism (the mechanism variants of the calls); default 0, the main one. */
+  mechanismId?: number
+}
+
+export type WeightsPath = 'set_weights' | 'commit_timelocked_weights' | 'commit_weights'
+
+/**
+ * Commit-reveal off: set_weights (the only call the chain accepts). On, with
+ * CommitRevealWeightsVersion 4: a timelocked commit the chain reveals by itself, as every
+ * current SDK sends. On otherwise, or by preference: a hash commit revealed in a later epoch
+ * from the pending-reveals file.
+ */
+export function weightsPath(policy: WeightsPolicy, preference: CommitRevealPreference = 'auto'): WeightsPath {
+  if (!policy.commitRevealEnabled) return 'set_weights'
+  if (preference === 'hash' || policy.commitRevealVersion !== 4) return 'commit_weights'
+  return 'commit_timelocked_weights'
+}
 
 export type SendOutcome =
-  | { status: 'set' | 'committed'; receipt: TxReceipt }
+  | {
+      status: 'set' | 'committed'
+      via: WeightsPath
+      receipt: TxReceipt
+      /** For a timelocked commit: the drand round the chain reveals it at, and the block that is expected in. */
+      revealRound?: number
+      revealBlock?: number
+    }
   | { status: 'skipped' | 'failed'; reason: string }
 
 export interface SendWeightsInput {
@@ -21,6 +50,7 @@ export interface SendWeightsInput {
   me: Neuron | undefined
   block: number
   alreadySentThisEpoch: boolean
+  settings?: WeightsSettings
 }
 
 export async function sendWeights(i: SendWeightsInput): Promise<SendOutcome> {
@@ -32,12 +62,19 @@ export async function sendWeights(i: SendWeightsInput): Promise<SendOutcome> {
   if (i.me.lastUpdate !== 0 && since < i.policy.rateLimit) {
     return { status: 'skipped', reason: `rate limit: last update ${since} blocks ago, the subnet allows one every ${i.policy.rateLimit}` }
   }
+  const { uids, values } = i.weights
+  const mechanism = i.settings?.mechanismId ?? 0
+  const via = weightsPath(i.policy, i.settings?.commitReveal)
   try {
-    if (i.policy.commitRevealEnabled) {
-      const c = await i.chain.commitWeights(i.netuid, i.weights.uids, i.weights.values, i.policy.versionKey)
-      return { status: 'committed', receipt: c.receipt }
+    if (via === 'commit_timelocked_weights') {
+      const c = await i.chain.commitTimelockedWeights(i.netuid, uids, values, i.policy.versionKey, mechanism)
+      return { status: 'committed', via, receipt: c.receipt, revealRound: Number(c.revealRound), revealBlock: c.revealBlock }
     }
-    return { status: 'set', receipt: await i.chain.setWeights(i.netuid, i.weights.uids, i.weights.values, i.policy.versionKey) }
+    if (via === 'commit_weights') {
+      const c = await i.chain.commitWeights(i.netuid, uids, values, i.policy.versionKey, mechanism)
+      return { status: 'committed', via, receipt: c.receipt }
+    }
+    return { status: 'set', via, receipt: await i.chain.setWeights(i.netuid, uids, values, i.policy.versionKey, mechanism) }
   } catch (err) {
     return { status: 'failed', reason: describeError(err) }
   }

@@ -1,11 +1,11 @@
 /**
  * The epoch loop. Each round reads the metagraph and the commitments, records the
  * commitments that cannot be evaluated, queues the rest (seeded by the epoch's first
- * block hash), evaluates them until the queue is done or the epoch is about to end, then
- * weighs and sends weights. Evaluations run one at a time on the one loaded model, or,
- * given an Evaluator, through it (a BullMQ queue with workers anywhere, or several devices
- * here; see dispatch.ts). Pending weight reveals go out at start-up and whenever their
- * epoch comes.
+ * block hash), evaluates them through the Evaluator until the queue is done or the epoch
+ * is about to end, then weighs and sends weights. There is one evaluation path
+ * (dispatch.ts): one device is an in-process evaluator with one slot, several devices are
+ * several slots, and a BullMQ queue hands the same jobs to workers anywhere. Pending
+ * weight reveals go out at start-up and whenever their epoch comes.
  */
 import type { Logger } from 'pino'
 
@@ -13,19 +13,19 @@ import type { Chain, RevealOutcome } from '../chain/index.js'
 import type { CompetitionConfig } from '../config/index.js'
 import type { PreparedEvalSet } from '../evaluate/index.js'
 import type { HubCache } from '../hub/index.js'
-import type { BaseModel } from '../model.js'
+import { MAX_ATTEMPTS } from '../queue/failure.js'
 import type { FlockMetrics } from '../queue/metrics.js'
 import { DEFAULT_EVAL_TIMEOUT_MS } from '../queue/run-job.js'
-import type { ChatTokenizer } from '../tokenize/index.js'
 import { buildCandidates, type Candidate } from './candidates.js'
 import { commitmentId, evaluationContext, resultKey } from './context.js'
-import { epochWindow, sleep, type EpochWindow } from './epoch-clock.js'
+import { endOfEpochMargin, epochWindow, sleep, type EpochWindow } from './epoch-clock.js'
 import { dispatchRound, type EvaluatorTarget, type InFlight } from './dispatch.js'
-import { describeError, evaluateMiner, StopRequested, type EvaluateMinerOptions, type EvaluatorDeps } from './evaluate-miner.js'
+import { describeError, StopRequested, type EvaluatorDeps, type OriginalOf } from './miner-run.js'
 import { finishedPredicate } from './finished.js'
-import { buildQueue, type QueueItem } from './queue.js'
+import { buildQueue } from './queue.js'
 import { silentReporter, type Reporter, type RoundSummary } from './reporter.js'
 import type { MinerResult, ResultStore } from './store/index.js'
+import type { WeightsSettings } from './send-weights.js'
 import { weigh } from './weigh.js'
 
 export interface ValidatorOptions {
@@ -35,22 +35,19 @@ export interface ValidatorOptions {
   config: CompetitionConfig
   /** modelFingerprint() of the base model: part of the evaluation context. */
   modelId: string
-  /** The base model, loaded once, when evaluations run here one at a time. */
-  model?: BaseModel
-  /** Where evaluations run otherwise: a BullMQ queue, or an in-process evaluator over several devices. */
-  evaluator?: EvaluatorTarget
+  /** Where evaluations run: an in-process evaluator (one slot per device) or a BullMQ queue. */
+  evaluator: EvaluatorTarget
   metrics?: FlockMetrics
-  tokenizer: ChatTokenizer
-  /** The eval set, tokenized once. */
+  /** The eval set, tokenized once (its hash is part of the evaluation context). */
   evalSet: PreparedEvalSet
   store: ResultStore
   logger: Logger
   reporter?: Reporter
   /** Overrides the subnet's tempo as the epoch length. */
   blocksPerEpoch?: number
-  /** Time budget of one evaluation. Default 30 min. */
+  /** Time budget of one miner's pre-checks (each training attempt has the evaluator's). Default 30 min. */
   evalTimeoutMs?: number
-  /** Attempts before a retryable failure is final. Default 3. */
+  /** Attempts before a retryable pre-check failure is final. Default MAX_ATTEMPTS (3), as the evaluator's. */
   maxAttempts?: number
   /** Miners re-evaluated per round after an eval-set or config change: the strongest, then a sample. Default 8 and 8. */
   queue?: { strongest: number; sample: number }
@@ -58,24 +55,10 @@ export interface ValidatorOptions {
   burnUid?: number
   /** Head polling interval while waiting. Default 12 s (a block). */
   pollMs?: number
-  /** Stop starting evaluations this many blocks before the epoch ends, to leave time to send weights. Default 10. */
+  /** Stop starting evaluations this many blocks before the epoch ends, to leave time to send weights. Default: endOfEpochMargin(). */
   marginBlocks?: number
-}
-
-/** What evaluating a round's queue needs, whichever way it runs. */
-interface RoundWork {
-  deps: EvaluatorDeps
-  queue: readonly QueueItem[]
-  original: EvaluateMinerOptions['original']
-  /** Whether the epoch is about to end (never, for a whole-queue round). */
-  epochEnding(): Promise<boolean>
-  signal: AbortSignal
-}
-
-interface RoundEvaluations {
-  evaluated: MinerResult[]
-  /** Queued miners left for a later round. */
-  deferred: number
+  /** How weights go on chain: commit-reveal preference and subnet mechanism (see send-weights.ts). */
+  weights?: WeightsSettings
 }
 
 export class Validator {
@@ -87,7 +70,6 @@ export class Validator {
   readonly #inFlight: InFlight = { keys: new Set(), stopping: false }
 
   constructor(options: ValidatorOptions) {
-    if (!options.model === !options.evaluator) throw new Error('Validator: give either the loaded model or an evaluator')
     this.#o = options
     this.#log = options.logger
     this.#reporter = options.reporter ?? silentReporter
@@ -101,7 +83,7 @@ export class Validator {
 
   async #epoch(): Promise<{ window: EpochWindow; block: number }> {
     const info = await this.#o.chain.epoch(this.#o.netuid)
-    return { window: epochWindow(info.block, this.#o.netuid, info.tempo, this.#o.blocksPerEpoch), block: info.block }
+    return { window: epochWindow(info, this.#o.blocksPerEpoch), block: info.block }
   }
 
   #current = (c: Candidate): MinerResult | undefined => this.#o.store.get(resultKey(this.context, c.id))
@@ -159,26 +141,36 @@ export class Validator {
     this.#reporter.roundStart({ epoch: window.index, block: metagraph.block, candidates: candidates.length, queued: queue.length })
 
     const deps: EvaluatorDeps = {
-      cache: this.#o.cache, tokenizer: this.#o.tokenizer, evalSet: this.#o.evalSet, config: this.#o.config,
-      context: this.context, store, logger: this.#log, evalTimeoutMs: this.#o.evalTimeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS, maxAttempts: this.#o.maxAttempts ?? 3,
-      ...(this.#o.model ? { model: this.#o.model } : {}), ...(this.#o.metrics ? { metrics: this.#o.metrics } : {}),
+      cache: this.#o.cache, config: this.#o.config, context: this.context, store, logger: this.#log,
+      evalTimeoutMs: this.#o.evalTimeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS, maxAttempts: this.#o.maxAttempts ?? MAX_ATTEMPTS,
+      ...(this.#o.metrics ? { metrics: this.#o.metrics } : {}),
     }
-    const original = (hash: string, c: Candidate): Candidate | null =>
+    const original: OriginalOf = (hash, c) =>
       evaluable.find((o) => {
         if (o === c || !(o.commitBlock < c.commitBlock || (o.commitBlock === c.commitBlock && o.uid < c.uid))) return false
         const r = this.#current(o)
         return r?.status === 'scored' && r.contentHash === hash
       }) ?? null
-    const epochEnding = async () => !opts.wholeQueue && (await chain.currentBlock()).number >= window.endBlock - (this.#o.marginBlocks ?? 10)
-    const work: RoundWork = { deps, queue, original, epochEnding, signal: opts.signal }
-    const { evaluated, deferred } = this.#o.evaluator
-      ? await this.#dispatch(this.#o.evaluator, work, opts.wholeQueue === true)
-      : await this.#evaluateHere(work)
+    const margin = this.#o.marginBlocks ?? endOfEpochMargin(window)
+    const epochEnding = async () => (await chain.currentBlock()).number >= window.endBlock - margin
+    const deadline = opts.wholeQueue ? undefined : watchDeadline(epochEnding, this.#o.pollMs ?? 12_000, opts.signal, this.#log)
+    let evaluated: MinerResult[]
+    let deferred: number
+    try {
+      ;({ evaluated, deferred } = await dispatchRound({
+        deps, target: this.#o.evaluator, roundId: this.roundId, queue, original, signal: opts.signal, reporter: this.#reporter, inFlight: this.#inFlight,
+        blockHash: (n) => chain.blockHash(n), ...(deadline ? { deadline: deadline.signal } : {}),
+      }))
+    } finally {
+      deadline?.dispose()
+    }
+    if (deferred > 0) this.#log.info({ deferred }, 'left for the next round (the epoch ended, or their evaluation goes on)')
 
     const after = await chain.metagraph(netuid)
     const { scored, sent } = await weigh({
       chain, netuid, store, scoring: this.#o.config.scoring, burnUid: this.#o.burnUid ?? 0, epoch: window,
       metagraph: after, policy: await chain.weightsPolicy(netuid), candidates, current: this.#current,
+      ...(this.#o.weights ? { settings: this.#o.weights } : {}),
     })
     if (sent.status === 'set' || sent.status === 'committed') this.#o.metrics?.recordWeightsSet()
     const summary: RoundSummary = {
@@ -188,43 +180,6 @@ export class Validator {
     this.#log.info({ epoch: window.index, evaluated: evaluated.length, deferred, burned: scored.burned, weights: scored.u16, sent: sent.status, ...('reason' in sent ? { reason: sent.reason } : {}) }, 'round end')
     this.#reporter.roundEnd(summary)
     return summary
-  }
-
-  /** The queue one miner at a time on the loaded model, until it is done or the epoch is ending. */
-  async #evaluateHere(w: RoundWork): Promise<RoundEvaluations> {
-    const evaluated: MinerResult[] = []
-    for (const [index, item] of w.queue.entries()) {
-      if (w.signal.aborted) throw new StopRequested()
-      if (await w.epochEnding()) {
-        const deferred = w.queue.length - index
-        this.#log.info({ deferred }, 'the epoch is ending: the rest waits for the next round')
-        return { evaluated, deferred }
-      }
-      const c = item.candidate
-      this.#reporter.minerStart({ uid: c.uid, hotkey: c.hotkey, index, total: w.queue.length, tier: item.tier })
-      const result = await evaluateMiner(w.deps, item, {
-        commitBlockHash: await this.#o.chain.blockHash(c.commitBlock), original: w.original, signal: w.signal,
-        onProgress: (p) => this.#reporter.minerProgress({ uid: c.uid, phase: p.phase, ...(p.step !== undefined ? { step: p.step, totalSteps: p.totalSteps } : {}) }),
-      })
-      evaluated.push(result)
-      this.#reporter.minerResult(result)
-    }
-    return { evaluated, deferred: 0 }
-  }
-
-  /** The queue through the evaluator (see dispatch.ts); waiting stops near the epoch's end unless `wholeQueue`. */
-  async #dispatch(target: EvaluatorTarget, w: RoundWork, wholeQueue: boolean): Promise<RoundEvaluations> {
-    const deadline = wholeQueue ? undefined : watchDeadline(w.epochEnding, this.#o.pollMs ?? 12_000, w.signal, this.#log)
-    try {
-      const out = await dispatchRound({
-        deps: w.deps, target, roundId: this.roundId, queue: w.queue, original: w.original, signal: w.signal, reporter: this.#reporter, inFlight: this.#inFlight,
-        blockHash: (n) => this.#o.chain.blockHash(n), ...(deadline ? { deadline: deadline.signal } : {}),
-      })
-      if (out.deferred > 0) this.#log.info({ deferred: out.deferred }, 'left for the next round (the epoch ended, or their evaluation goes on)')
-      return out
-    } finally {
-      deadline?.dispose()
-    }
   }
 
   /** Rounds until `signal` aborts: one per epoch, waiting for the next epoch in between. */

@@ -9,7 +9,7 @@ import type { ScoringSettings } from '../config/index.js'
 import { scoreRound, type ScoreRoundResult, type Submission } from '../scoring/index.js'
 import type { Candidate } from './candidates.js'
 import type { EpochWindow } from './epoch-clock.js'
-import { sendWeights, type SendOutcome } from './send-weights.js'
+import { sendWeights, type SendOutcome, type WeightsSettings } from './send-weights.js'
 import type { MinerResult, ResultStore, WeightsRecord } from './store/index.js'
 
 export interface WeighInput {
@@ -23,6 +23,7 @@ export interface WeighInput {
   policy: WeightsPolicy
   candidates: readonly Candidate[]
   current(c: Candidate): MinerResult | undefined
+  settings?: WeightsSettings
 }
 
 export function toSubmission(c: Candidate, r: MinerResult): Submission {
@@ -51,6 +52,7 @@ export async function weigh(i: WeighInput): Promise<{ scored: ScoreRoundResult; 
     chain: i.chain, netuid: i.netuid, weights: scored.u16, policy: i.policy, block: i.metagraph.block,
     me: i.metagraph.neurons.find((n) => n.hotkey === i.chain.hotkey),
     alreadySentThisEpoch: sameEpoch && prior.sent !== null,
+    ...(i.settings ? { settings: i.settings } : {}),
   })
   const record: WeightsRecord = {
     epoch: i.epoch.index,

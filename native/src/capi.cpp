@@ -74,7 +74,7 @@ flock_status flock_model_load(const char* dir, const flock_load_options* options
     if (threads < 0 || threads > 1024) flk::fail(FLOCK_E_INVALID_ARGUMENT, "num_threads must be between 0 and 1024");
     auto handle = new flock_model{flk::load_model(dir, threads)};
     *out = handle;
-  });
+  }, std::string("loading the model in ") + (dir != nullptr ? dir : "(null)"));
 }
 
 void flock_model_free(flock_model* model) { delete model; }

@@ -24,9 +24,10 @@ inline void set_error(flock_error* err, flock_status status, const std::string& 
   err->message[FLOCK_ERROR_MESSAGE_MAX - 1] = '\0';
 }
 
-// Runs body, converting every exception into a status and message.
+// Runs body, converting every exception into a status and message; `doing` (e.g. "loading
+// <dir>") names what ran out of memory, which a bare std::bad_alloc cannot.
 template <typename F>
-flock_status guarded(flock_error* err, F&& body) {
+flock_status guarded(flock_error* err, F&& body, const std::string& doing = "") {
   try {
     body();
     if (err != nullptr) {
@@ -38,7 +39,7 @@ flock_status guarded(flock_error* err, F&& body) {
     set_error(err, e.status(), e.what());
     return e.status();
   } catch (const std::bad_alloc&) {
-    set_error(err, FLOCK_E_OUT_OF_MEMORY, "out of host memory");
+    set_error(err, FLOCK_E_OUT_OF_MEMORY, doing.empty() ? "out of host memory" : "out of host memory while " + doing);
     return FLOCK_E_OUT_OF_MEMORY;
   } catch (const std::exception& e) {
     set_error(err, FLOCK_E_INTERNAL, std::string("internal error: ") + e.what());

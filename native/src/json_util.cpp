@@ -2,7 +2,6 @@
 
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <vector>
 
 #include "error.hpp"
@@ -56,11 +55,15 @@ json parse_json_strict(const char* text, size_t len, const std::string& where) {
 json read_json_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(FLOCK_E_IO, path + ": cannot open");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (!in.good() && !in.eof()) fail(FLOCK_E_IO, path + ": read error");
-  const std::string text = ss.str();
-  if (text.size() > kMaxJsonFileBytes) fail(FLOCK_E_FORMAT, path + ": larger than 64 MiB");
+  // Bounded by what is read, not by what stat says: a device, a pipe or a symlink to one
+  // reports no size and never ends.
+  std::string text;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxJsonFileBytes) fail(FLOCK_E_FORMAT, path + ": larger than 64 MiB");
+  }
+  if (in.bad()) fail(FLOCK_E_IO, path + ": read error");
   return parse_json_strict(text.data(), text.size(), path);
 }
 

@@ -23,18 +23,25 @@ struct Fields {
   [[noreturn]] void bad(const std::string& key, const std::string& why) const {
     fail(FLOCK_E_CONFIG, path + ": field '" + key + "' " + why);
   }
-  int32_t positive_int(const char* key) const {
+  int32_t positive_int(const char* key, int64_t max) const {
     if (!present(key)) fail(FLOCK_E_CONFIG, path + ": missing required field '" + std::string(key) + "'");
-    return positive_int_value(j.at(key), key);
+    return positive_int_value(j.at(key), key, max);
   }
-  int32_t positive_int_value(const json& v, const std::string& key) const {
+  // Checked in 64 bits (unsigned JSON integers above 2^63 included) before anything narrows it.
+  int32_t positive_int_value(const json& v, const std::string& key, int64_t max) const {
     if (!v.is_number_integer()) bad(key, "must be an integer");
+    const std::string limit = "must be a positive integer at most " + std::to_string(max) + ", got ";
+    if (v.is_number_unsigned()) {
+      const uint64_t u = v.get<uint64_t>();
+      if (u == 0 || u > static_cast<uint64_t>(max)) bad(key, limit + std::to_string(u));
+      return static_cast<int32_t>(u);
+    }
     const int64_t x = v.get<int64_t>();
-    if (x <= 0 || x > (1ll << 30)) bad(key, "must be a positive integer below 2^30, got " + std::to_string(x));
+    if (x <= 0 || x > max) bad(key, limit + std::to_string(x));
     return static_cast<int32_t>(x);
   }
-  int32_t optional_positive_int(const char* key, int32_t fallback) const {
-    return present(key) ? positive_int(key) : fallback;
+  int32_t optional_positive_int(const char* key, int64_t max, int32_t fallback) const {
+    return present(key) ? positive_int(key, max) : fallback;
   }
   double positive_number(const json& v, const std::string& key) const {
     if (!v.is_number()) bad(key, "must be a number");
@@ -98,7 +105,8 @@ void parse_rope(const Fields& f, ModelConfig* c) {
   if (!(c->rope.high_freq_factor > c->rope.low_freq_factor))
     f.bad(key + ".high_freq_factor", "must be greater than low_freq_factor");
   if (!p.contains("original_max_position_embeddings")) f.bad(key + ".original_max_position_embeddings", "is required for llama3 rope scaling");
-  c->rope.original_max_position = f.positive_int_value(p.at("original_max_position_embeddings"), key + ".original_max_position_embeddings");
+  c->rope.original_max_position =
+      f.positive_int_value(p.at("original_max_position_embeddings"), key + ".original_max_position_embeddings", ConfigBounds::positions);
 }
 
 }  // namespace
@@ -123,23 +131,28 @@ ModelConfig parse_model_config(const json& j, const std::string& path) {
   if (c.model_type != expected_type)
     f.bad("model_type", "is '" + c.model_type + "' but architecture " + c.architecture + " needs '" + expected_type + "'");
 
-  c.vocab_size = f.positive_int("vocab_size");
-  c.hidden_size = f.positive_int("hidden_size");
-  c.intermediate_size = f.positive_int("intermediate_size");
-  c.num_layers = f.positive_int("num_hidden_layers");
-  c.num_heads = f.positive_int("num_attention_heads");
-  c.num_kv_heads = f.optional_positive_int("num_key_value_heads", c.num_heads);
+  using B = ConfigBounds;
+  c.vocab_size = f.positive_int("vocab_size", B::vocab_size);
+  c.hidden_size = f.positive_int("hidden_size", B::hidden_size);
+  c.intermediate_size = f.positive_int("intermediate_size", B::intermediate_size);
+  c.num_layers = f.positive_int("num_hidden_layers", B::num_hidden_layers);
+  c.num_heads = f.positive_int("num_attention_heads", B::num_attention_heads);
+  c.num_kv_heads = f.optional_positive_int("num_key_value_heads", B::num_attention_heads, c.num_heads);
   if (c.num_heads % c.num_kv_heads != 0)
     f.bad("num_key_value_heads", "(" + std::to_string(c.num_kv_heads) + ") must divide num_attention_heads (" + std::to_string(c.num_heads) + ")");
   if (f.present("head_dim")) {
-    c.head_dim = f.positive_int("head_dim");
+    c.head_dim = f.positive_int("head_dim", B::head_dim);
   } else {
     if (c.hidden_size % c.num_heads != 0)
       f.bad("hidden_size", "is not divisible by num_attention_heads and no head_dim is given");
     c.head_dim = c.hidden_size / c.num_heads;
+    if (c.head_dim > B::head_dim)
+      f.bad("hidden_size", "/ num_attention_heads gives a head_dim of " + std::to_string(c.head_dim) + ", above the limit of " + std::to_string(B::head_dim));
   }
+  if (c.q_dim() > B::projection)
+    f.bad("head_dim", "times num_attention_heads is " + std::to_string(c.q_dim()) + ", above the limit of " + std::to_string(B::projection));
   if (c.head_dim % 2 != 0) f.bad("head_dim", "must be even for rotary embeddings");
-  c.max_position_embeddings = f.optional_positive_int("max_position_embeddings", 2048);
+  c.max_position_embeddings = f.optional_positive_int("max_position_embeddings", B::positions, 2048);
   c.rms_norm_eps = f.positive_number("rms_norm_eps", 1e-6, true);
   const std::string act = f.string("hidden_act", "silu");
   if (act != "silu") fail(FLOCK_E_UNSUPPORTED, path + ": hidden_act '" + act + "' is not supported (only silu)");
@@ -157,7 +170,7 @@ ModelConfig parse_model_config(const json& j, const std::string& path) {
     const int64_t tp = j.contains("pretraining_tp") && j.at("pretraining_tp").is_number_integer() ? j.at("pretraining_tp").get<int64_t>() : 1;
     if (tp != 1) fail(FLOCK_E_UNSUPPORTED, path + ": pretraining_tp=" + std::to_string(tp) + " is not supported (only 1)");
   } else if (c.model_type == "mistral") {
-    if (f.present("sliding_window")) c.sliding_window = f.positive_int("sliding_window");
+    if (f.present("sliding_window")) c.sliding_window = f.positive_int("sliding_window", B::positions);
   }
   c.layer_sliding.assign(c.num_layers, c.sliding_window > 0);
   if (f.present("layer_types")) {

@@ -37,8 +37,24 @@ struct ModelConfig {
   int32_t sliding_window = 0;         // 0: none
   std::vector<bool> layer_sliding;    // per layer: uses the sliding window
 
-  int32_t q_dim() const { return num_heads * head_dim; }
-  int32_t kv_dim() const { return num_kv_heads * head_dim; }
+  // 64-bit: the fields are bounded (see model_config.cpp), their products are computed wide.
+  int64_t q_dim() const { return static_cast<int64_t>(num_heads) * head_dim; }
+  int64_t kv_dim() const { return static_cast<int64_t>(num_kv_heads) * head_dim; }
+};
+
+// The largest value config.json may give each dimension. Far above any released model of
+// these architectures (Llama 3.1 405B: 126 layers, hidden 16384, 128 heads, vocab 128256),
+// low enough that no product of them overflows 64 bits and nothing is sized from a field
+// before the weights present have confirmed it.
+struct ConfigBounds {
+  static constexpr int64_t vocab_size = 1 << 22;
+  static constexpr int64_t hidden_size = 1 << 16;
+  static constexpr int64_t intermediate_size = 1 << 18;
+  static constexpr int64_t num_hidden_layers = 1024;
+  static constexpr int64_t num_attention_heads = 1024;
+  static constexpr int64_t head_dim = 1024;
+  static constexpr int64_t projection = 1 << 18;  // num_attention_heads * head_dim
+  static constexpr int64_t positions = 1 << 24;   // max_position_embeddings, sliding_window, ...
 };
 
 // Parses and validates; throws flk::Error (E_CONFIG / E_UNSUPPORTED) naming

@@ -128,11 +128,26 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : file_(path) {
     spans.push_back({begin, end, name});
     tensors_.emplace(name, std::move(v));
   }
+  // As the format's reference reader does: in offset order the tensors tile the data section
+  // exactly, each starting where the one before it ends. An overlap (a zero-length tensor
+  // inside another included) would let two tensors share bytes; a gap would hide bytes that no
+  // tensor accounts for.
   std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin || (a.begin == b.begin && a.end < b.end); });
-  for (size_t i = 1; i < spans.size(); ++i) {
-    if (spans[i].begin < spans[i - 1].end && spans[i].end > spans[i].begin)
-      fail(FLOCK_E_FORMAT, path + ": tensors '" + spans[i - 1].name + "' and '" + spans[i].name + "' have overlapping data");
+  uint64_t covered = 0;
+  for (size_t i = 0; i < spans.size(); ++i) {
+    const Span& s = spans[i];
+    if (s.begin < covered)
+      fail(FLOCK_E_FORMAT, path + ": tensors '" + spans[i - 1].name + "' and '" + s.name + "' have overlapping data (data_offsets [" +
+                               std::to_string(s.begin) + ", " + std::to_string(s.end) + "] begin before byte " + std::to_string(covered) +
+                               ", where the previous tensor ends)");
+    if (s.begin > covered)
+      fail(FLOCK_E_FORMAT, path + ": tensor '" + s.name + "' has data_offsets beginning at " + std::to_string(s.begin) + ", but the data before it ends at " +
+                               std::to_string(covered) + ": " + std::to_string(s.begin - covered) + " bytes belong to no tensor");
+    covered = s.end;
   }
+  if (covered != data_size)
+    fail(FLOCK_E_FORMAT, path + ": the last " + std::to_string(data_size - covered) + " bytes of the data (after byte " + std::to_string(covered) +
+                             ") belong to no tensor; the file is corrupt");
 }
 
 Checkpoint::Checkpoint(const std::string& dir) : dir_(dir) {

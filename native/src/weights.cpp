@@ -1,5 +1,6 @@
 #include "weights.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 
@@ -69,11 +70,34 @@ struct Loader {
   }
 };
 
+// config.json's layer count against the layers the checkpoint holds, before anything is sized
+// from it: a config asking for millions of layers over two layers of weights is refused here.
+void check_layer_count(const Checkpoint& ckpt, const ModelConfig& c, const std::string& dir) {
+  static const std::string prefix = "model.layers.";
+  int64_t held = 0;  // 1 + the highest layer index among the tensor names
+  for (const auto& kv : ckpt.index()) {
+    const std::string& name = kv.first;
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    size_t i = prefix.size();
+    int64_t index = 0;
+    while (i < name.size() && name[i] >= '0' && name[i] <= '9') {
+      index = std::min<int64_t>(index * 10 + (name[i] - '0'), int64_t{1} << 40);
+      ++i;
+    }
+    if (i == prefix.size() || i >= name.size() || name[i] != '.') continue;
+    held = std::max(held, index + 1);
+  }
+  if (held != c.num_layers)
+    fail(FLOCK_E_CONFIG, dir + "/config.json: field 'num_hidden_layers' is " + std::to_string(c.num_layers) + " but " + ckpt.describe() +
+                             " holds " + std::to_string(held) + " layer(s) (model.layers.0 to model.layers." + std::to_string(held - 1) + ")");
+}
+
 }  // namespace
 
 ModelWeights load_weights(const std::string& dir, const ModelConfig& c) {
   ModelWeights mw;
   mw.checkpoint = std::make_unique<Checkpoint>(dir);
+  check_layer_count(*mw.checkpoint, c, dir);
   Loader L{*mw.checkpoint, mw, {}};
   const int64_t H = c.hidden_size, I = c.intermediate_size, V = c.vocab_size;
   mw.embed = L.matrix("model.embed_tokens.weight", V, H);

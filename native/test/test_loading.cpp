@@ -16,6 +16,7 @@
 
 #include "model_config.hpp"
 #include "safetensors.hpp"
+#include "weights.hpp"
 
 namespace {
 
@@ -108,6 +109,21 @@ TEST_CASE("hostile safetensors files") {
   write_file(p, safetensors(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
                             floats({1, 2, 3})));
   expect_error([&] { flk::SafetensorsFile f(p); }, FLOCK_E_FORMAT, {p, "'a'", "'b'", "overlapping"});
+  // a zero-length tensor inside another hides an overlap from a check of neighbours only
+  write_file(p, safetensors(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"z":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},)"
+                            R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
+                            floats({1, 2, 3, 4})));
+  expect_error([&] { flk::SafetensorsFile f(p); }, FLOCK_E_FORMAT, {p, "'a'", "'z'", "overlapping"});
+  write_file(p, safetensors(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})",
+                            floats({1, 2, 3})));
+  expect_error([&] { flk::SafetensorsFile f(p); }, FLOCK_E_FORMAT, {p, "'b'", "beginning at 8", "4 bytes belong to no tensor"});
+  write_file(p, safetensors(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", floats({1, 2})));
+  expect_error([&] { flk::SafetensorsFile f(p); }, FLOCK_E_FORMAT, {p, "last 4 bytes", "belong to no tensor"});
+  // zero-length tensors where the data is contiguous are valid, in any header order
+  write_file(p, safetensors(R"({"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"z":{"dtype":"F32","shape":[0,3],"data_offsets":[4,4]},)"
+                            R"("a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+                            floats({1, 2})));
+  CHECK(flk::SafetensorsFile(p).tensors().size() == 3);
   write_file(p, safetensors(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", floats({1})));
   expect_error([&] { flk::SafetensorsFile f(p); }, FLOCK_E_FORMAT, {p, "'a'", "shape"});
   write_file(p, safetensors(R"([1,2,3])", ""));
@@ -200,6 +216,64 @@ TEST_CASE("hostile config.json") {
   j = qwen();
   j["model_type"] = "llama";
   expect_error([&] { flk::parse_model_config(j, "cfg.json"); }, FLOCK_E_CONFIG, {"'model_type'"});
+}
+
+TEST_CASE("config.json dimensions are bounded and their products computed in 64 bits") {
+  // 65536 heads of 65536: 2^32, which a 32-bit product turned into 0 (zero-row projections passed)
+  auto j = qwen();
+  j["num_attention_heads"] = 65536;
+  j["num_key_value_heads"] = 65536;
+  j["head_dim"] = 65536;
+  expect_error([&] { flk::parse_model_config(j, "cfg.json"); }, FLOCK_E_CONFIG, {"cfg.json", "'num_attention_heads'", "at most 1024", "65536"});
+  j = qwen();
+  j["num_attention_heads"] = 1024;
+  j["num_key_value_heads"] = 1024;
+  j["head_dim"] = 1024;
+  expect_error([&] { flk::parse_model_config(j, "cfg.json"); }, FLOCK_E_CONFIG, {"cfg.json", "'head_dim'", "1048576", "above the limit"});
+  j = qwen();
+  j["num_attention_heads"] = 512;
+  j["num_key_value_heads"] = 512;
+  j["head_dim"] = 512;
+  const flk::ModelConfig wide = flk::parse_model_config(j, "cfg.json");
+  CHECK(wide.q_dim() == 262144 && wide.kv_dim() == 262144);
+  for (const char* field : {"num_hidden_layers", "vocab_size", "hidden_size", "intermediate_size", "max_position_embeddings"}) {
+    for (const nlohmann::json& v : {nlohmann::json(5000000000ll), nlohmann::json(1ll << 30), nlohmann::json(18446744073709551615ull), nlohmann::json(-1)}) {
+      j = qwen();
+      j[field] = v;
+      expect_error([&] { flk::parse_model_config(j, "cfg.json"); }, FLOCK_E_CONFIG, {"cfg.json", std::string("'") + field + "'", v.dump()});
+    }
+  }
+  j = qwen();
+  j["num_hidden_layers"] = 5000000;
+  expect_error([&] { flk::parse_model_config(j, "cfg.json"); }, FLOCK_E_CONFIG, {"'num_hidden_layers'", "at most 1024, got 5000000"});
+  j = qwen();
+  j["num_attention_heads"] = 1;
+  j["num_key_value_heads"] = 1;
+  j["hidden_size"] = 4096;
+  expect_error([&] { flk::parse_model_config(j, "cfg.json"); }, FLOCK_E_CONFIG, {"'hidden_size'", "head_dim of 4096"});
+}
+
+TEST_CASE("num_hidden_layers must match the layers the weights hold, before anything is sized from it") {
+  const std::string dir = temp_dir();
+  write_file(dir + "/model.safetensors",
+             safetensors(R"({"model.layers.0.input_layernorm.weight":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                         R"("model.layers.1.input_layernorm.weight":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                         floats({1, 1})));
+  auto j = qwen();
+  for (int layers : {1000, 3, 1}) {
+    j["num_hidden_layers"] = layers;
+    const flk::ModelConfig c = flk::parse_model_config(j, dir + "/config.json");
+    expect_error([&] { flk::load_weights(dir, c); }, FLOCK_E_CONFIG,
+                 {dir + "/config.json", "'num_hidden_layers' is " + std::to_string(layers), "holds 2 layer(s)", "model.layers.1)"});
+  }
+}
+
+TEST_CASE("JSON files are read with a cap on the bytes read, whatever stat says") {
+  const std::string dir = temp_dir();
+  CHECK(::symlink("/dev/zero", (dir + "/config.json").c_str()) == 0);
+  expect_error([&] { flk::load_model_config(dir + "/config.json"); }, FLOCK_E_FORMAT, {dir + "/config.json", "larger than 64 MiB"});
+  CHECK(::symlink("/dev/zero", (dir + "/model.safetensors.index.json").c_str()) == 0);
+  expect_error([&] { flk::Checkpoint c(dir); }, FLOCK_E_FORMAT, {"model.safetensors.index.json", "larger than 64 MiB"});
 }
 
 TEST_CASE("the C ABI reports load failures without crashing") {

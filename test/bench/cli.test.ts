@@ -8,6 +8,7 @@ import { promisify } from 'node:util'
 import t from 'tap'
 
 import { parseBenchArgs } from '../../lib/bench/index.js'
+import { binPath } from '../helpers/bin.js'
 import { repoRoot } from '../helpers/paths.js'
 
 const cache = await mkdtemp(join(tmpdir(), 'flock-bench-cli-'))
@@ -20,7 +21,7 @@ interface Ran {
 }
 
 export async function bench(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
-  const run = promisify(execFile)(process.execPath, ['--loader', 'ts-node/esm', 'bin/flock-bench.ts', ...args], {
+  const run = promisify(execFile)(process.execPath, [binPath('flock-bench'), ...args], {
     cwd: repoRoot,
     env: { ...process.env, FLOCK_BENCH_CACHE: cache, ...env },
   })
@@ -88,9 +89,10 @@ t.test('without --json: a readable table; --dtype bf16 runs on BF16 weights', as
 })
 
 t.test('errors name what to do', async (t) => {
-  const cuda = await bench(['train', '--shape', 'tiny', '--device', 'cuda', '--json'])
+  // a build without the CUDA plugin: the backend loader says so and how to build it
+  const cuda = await bench(['train', '--shape', 'tiny', '--device', 'cuda', '--json'], { FLOCK_CUDA_LIBRARY: '/nonexistent/libflock_cuda.so' })
   t.equal(cuda.code, 1)
-  t.match(cuda.stderr, /--device cuda: the CUDA backend is not available/)
+  t.match(cuda.stderr, /the CUDA backend is not available \(libflock_cuda\.so not loaded: .*Build it where nvcc is present/)
   t.equal(cuda.stdout, '')
   const shape = await bench(['eval', '--shape', 'gpt2'])
   t.equal(shape.code, 1)

@@ -221,5 +221,5 @@ t.test('compareCommand needs a Python for the real reference', async (t) => {
   const options = { kind: 'train' as const, shape: 'tiny', seq: 8, steps: 1, device: 'cpu', threads: 1, dtype: 'f32' as const, seed: 1, cacheRoot: f.dir }
   await t.rejects(compareCommand({ options, rounds: 1, oursCommand: ['x'], commandLine: '', env: {} }), /pass --python PATH or set FLOCK_REF_PYTHON/)
   await t.rejects(compareCommand({ options, rounds: 1, python: '/no/such/python', oursCommand: ['x'], commandLine: '', env: {} }), /--python: \/no\/such\/python does not exist/)
-  await t.rejects(compareCommand({ options: { ...options, device: 'cuda' }, rounds: 1, oursCommand: ['x'], commandLine: '' }), /CUDA backend is not available/)
+  await t.rejects(compareCommand({ options: { ...options, device: 'cuda' }, rounds: 1, oursCommand: ['x'], commandLine: '' }), /compare: --device cuda: both sides run on the CPU here/)
 })

@@ -10,6 +10,7 @@ import t from 'tap'
 import { buildReferenceDataset, toJsonl } from '../../bench/data/reference-dataset.js'
 import { referenceDatasetPaths } from '../../lib/bench/index.js'
 import { validateDataset } from '../../lib/index.js'
+import { binPath } from '../helpers/bin.js'
 import { repoRoot } from '../helpers/paths.js'
 
 const paths = referenceDatasetPaths()
@@ -44,7 +45,7 @@ t.test('flock-bench dataset times load, read, tokenize, train and eval', async (
   const take = async (from: string, n: number, to: string) => writeFile(to, (await readFile(from, 'utf8')).split('\n').slice(0, n).join('\n') + '\n')
   await take(paths.train, 12, join(dir, 'train.jsonl'))
   await take(paths.eval, 6, join(dir, 'eval.jsonl'))
-  const args = ['--loader', 'ts-node/esm', 'bin/flock-bench.ts', 'dataset', '--shape', 'tiny', '--train', join(dir, 'train.jsonl'), '--eval', join(dir, 'eval.jsonl'), '--steps', '2', '--threads', '1', '--json']
+  const args = [binPath('flock-bench'), 'dataset', '--shape', 'tiny', '--train', join(dir, 'train.jsonl'), '--eval', join(dir, 'eval.jsonl'), '--steps', '2', '--threads', '1', '--json']
   const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: repoRoot, env: { ...process.env, FLOCK_BENCH_CACHE: join(dir, 'cache') } })
   const r = JSON.parse(stdout)
   t.match(r, { kind: 'dataset', device: 'cpu', threads: 1, optimizer_steps: 2, budget: { rowsAvailable: 12 } })
@@ -53,7 +54,7 @@ t.test('flock-bench dataset times load, read, tokenize, train and eval', async (
   const parts = Object.values(b).reduce((x, y) => x + y, 0)
   t.ok(parts <= r.seconds + 0.005, `the parts (${parts}) fit in the whole (${r.seconds})`)
   t.ok(r.train_tokens > 0 && r.eval_tokens > 0 && r.peak_rss_mb > 0 && Number.isFinite(r.eval_loss))
-  const bad = await promisify(execFile)(process.execPath, ['--loader', 'ts-node/esm', 'bin/flock-bench.ts', 'dataset', '--shape', 'qwen2.5-0.5b'], { cwd: repoRoot }).catch((e) => e)
+  const bad = await promisify(execFile)(process.execPath, [binPath('flock-bench'), 'dataset', '--shape', 'qwen2.5-0.5b'], { cwd: repoRoot }).catch((e) => e)
   t.equal(bad.code, 1)
   t.match(bad.stderr, /has random weights and no tokenizer; pass --model DIR/)
 })

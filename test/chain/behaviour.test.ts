@@ -48,10 +48,11 @@ for (const [name, make] of [['LocalChain', localFixture], ['SubtensorChain on th
         { uid: 0, hotkey: alice.address, validatorPermit: true, stake: 1_000_000_000n, lastUpdate: 0, registeredAt: 0 },
         { uid: 1, hotkey: bob.address, validatorPermit: false, stake: 0n, lastUpdate: 0, registeredAt: 3 },
       ])
-      // Subnet 1, tempo 10: the epoch step runs where (block + 2) % 11 == 10, i.e. at blocks 8, 19, 30...
-      t.same(await v.epoch(1), { block: 3, tempo: 10, blocksUntilNextEpoch: 5 })
+      // Subnet 1, tempo 10: the epoch step runs where (block + 2) % 11 == 10, i.e. at blocks 8, 19, 30...,
+      // and the next epoch begins the block after: 9, 20, 31...
+      t.same(await v.epoch(1), { block: 3, tempo: 10, scheduler: 'legacy', index: 0, startBlock: 0, nextEpochBlock: 9, blocksUntilNextEpoch: 6 })
       await f.advance(6)
-      t.same(await v.epoch(1), { block: 9, tempo: 10, blocksUntilNextEpoch: 10 })
+      t.same(await v.epoch(1), { block: 9, tempo: 10, scheduler: 'legacy', index: 1, startBlock: 9, nextEpochBlock: 20, blocksUntilNextEpoch: 11 })
       // block hashes: the head's, an included extrinsic's, and none past the head
       const headRef = await v.currentBlock()
       t.equal(await v.blockHash(headRef.number), headRef.hash)
@@ -115,7 +116,7 @@ for (const [name, make] of [['LocalChain', localFixture], ['SubtensorChain on th
       await f.register(1, bob.address)
       await f.register(1, charlie.address)
       const v = await f.client(alice)
-      t.same(await v.weightsPolicy(1), { rateLimit: 5, versionKey: 7n, commitRevealEnabled: false, revealPeriodEpochs: 1, tempo: 100 })
+      t.same(await v.weightsPolicy(1), { rateLimit: 5, versionKey: 7n, commitRevealEnabled: false, revealPeriodEpochs: 1, tempo: 100, commitRevealVersion: 4 })
       t.equal(await v.commitRevealEnabled(1), false)
 
       await dispatchError(t, v.setWeights(1, [1, 2], [100, 200], 6n), 'SubtensorModule', 'IncorrectWeightVersionKey')

@@ -1,7 +1,7 @@
 // Small pure parts of the chain room: endpoints by network name, subtensor's epoch arithmetic.
 import t from 'tap'
 
-import { blocksUntilNextEpoch, ChainRequestError, epochIndex, NETWORKS, resolveEndpoint, revealTiming, revealWindow } from '../../lib/index.js'
+import { blocksUntilNextEpoch, ChainRequestError, epochIndex, firstBlockOfEpoch, NETWORKS, resolveEndpoint, revealTiming } from '../../lib/index.js'
 
 t.test('networks by name or endpoint', async (t) => {
   t.equal(resolveEndpoint('finney'), 'wss://entrypoint-finney.opentensor.ai:443')
@@ -22,9 +22,11 @@ t.test('epoch arithmetic as subtensor does it', async (t) => {
   t.equal(blocksUntilNextEpoch(1, 360, 359), 360)
   t.equal(blocksUntilNextEpoch(1, 0, 5), Number.POSITIVE_INFINITY)
   // Committed at 100 (epoch 0), reveal period 2: reveal only in epoch 2 = blocks 720..1080.
-  t.same(revealWindow(1, 360, 2, 100), { firstBlock: 720, lastBlock: 1080 })
-  t.equal(revealTiming(1, 360, 2, 100, 719), 'early')
-  t.equal(revealTiming(1, 360, 2, 100, 720), 'open')
-  t.equal(revealTiming(1, 360, 2, 100, 1080), 'open')
-  t.equal(revealTiming(1, 360, 2, 100, 1081), 'expired')
+  // revealTiming is asked at the head: a reveal sent then lands one block later.
+  const at = (head: number) => ({ scheduler: 'legacy' as const, netuid: 1, tempo: 360, block: head })
+  t.equal(firstBlockOfEpoch(at(100), 2), 720)
+  t.equal(revealTiming(at(718), epochIndex(1, 360, 100), 2), 'early')
+  t.equal(revealTiming(at(719), 0, 2), 'open')
+  t.equal(revealTiming(at(1079), 0, 2), 'open')
+  t.equal(revealTiming(at(1080), 0, 2), 'expired')
 })

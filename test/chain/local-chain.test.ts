@@ -107,7 +107,7 @@ t.test('the block timer follows the clock', async (t) => {
   await chain.advanceBlocks(2)
   t.equal((await chain.currentBlock()).number, 5)
   now += 12_000
-  t.same(await chain.epoch(1), { block: 6, tempo: 10, blocksUntilNextEpoch: 10 - ((6 + 2) % 11) })
+  t.same(await chain.epoch(1), { block: 6, tempo: 10, scheduler: 'legacy', index: 0, startBlock: 0, nextEpochBlock: 9, blocksUntilNextEpoch: 11 - ((6 + 2) % 11) })
   const restarted = await LocalChain.open({ path, blockTimeMs: 1, now: () => now })
   t.equal((await restarted.currentBlock()).number, 6, 'the block time is fixed when the chain is made')
 })

@@ -31,6 +31,12 @@ t.test('entries persist across store objects and are replaced by hash', async (t
   t.same((await b.list()).map((e) => [e.commitHash, e.commitBlock]).sort(), [[h1, 9], [h2, 5]])
   await b.remove([h1])
   t.same((await a.list()).map((e) => e.commitHash), [h2])
+  // a mechanism's commit keeps its mechanism id; one out of range is refused as damage
+  const h3 = `0x${'cc'.repeat(32)}`
+  await a.add(entry(h3, { mechanismId: 2 }))
+  t.equal((await b.list()).find((e) => e.commitHash === h3)?.mechanismId, 2)
+  writeFileSync(path, JSON.stringify({ version: 1, reveals: [entry(h3, { mechanismId: 300 })] }))
+  await t.rejects(b.list(), ChainStateError)
 })
 
 t.test('a damaged file is refused', async (t) => {

@@ -55,9 +55,9 @@ t.test('reads decode to the values stored with the real codec', async (t) => {
 
   t.equal(chain.genesisHash, node.genesisHash)
   t.same(await chain.currentBlock(), { number: 5, hash: node.head.hash })
-  t.same(await chain.weightsPolicy(5), { rateLimit: 42, versionKey: 1n << 40n, commitRevealEnabled: true, revealPeriodEpochs: 3, tempo: 99 })
-  // tempo 99, netuid 5: the epoch step runs where (block + 6) % 100 == 99, i.e. at block 93.
-  t.same(await chain.epoch(5), { block: 5, tempo: 99, blocksUntilNextEpoch: 88 })
+  t.same(await chain.weightsPolicy(5), { rateLimit: 42, versionKey: 1n << 40n, commitRevealEnabled: true, revealPeriodEpochs: 3, tempo: 99, commitRevealVersion: 4 })
+  // tempo 99, netuid 5: the epoch step runs where (block + 6) % 100 == 99, i.e. at block 93; epoch 1 begins at 94.
+  t.same(await chain.epoch(5), { block: 5, tempo: 99, scheduler: 'legacy', index: 0, startBlock: 0, nextEpochBlock: 94, blocksUntilNextEpoch: 89 })
   const mg = await chain.metagraph(5)
   t.same(mg, {
     netuid: 5, block: 5, blockHash: node.head.hash,

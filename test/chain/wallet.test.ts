@@ -96,7 +96,7 @@ t.test('missing, unreadable and malformed files fail without echoing content', a
   writeFileSync(file, '$NACL' + 'x'.repeat(40))
   await loadError(t, { path: dir, name: 'fixture', hotkey: 'default' }, /is encrypted/)
   writeFileSync(file, JSON.stringify({ ss58Address: ADDRESS, secretSeed: '0x1234', secretPhrase: 'not a phrase' }))
-  await loadError(t, { path: dir, name: 'fixture', hotkey: 'default' }, /neither a 32-byte secretSeed nor a valid secretPhrase/)
+  await loadError(t, { path: dir, name: 'fixture', hotkey: 'default' }, /neither a 32-byte secretSeed, a valid secretPhrase nor a 64-byte privateKey/)
   writeFileSync(file, JSON.stringify({ ...hotkeyFile, ss58Address: undefined }))
   await loadError(t, { path: dir, name: 'fixture', hotkey: 'default' }, /has no ss58Address/)
 })

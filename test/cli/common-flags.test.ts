@@ -15,6 +15,8 @@ t.test('subnet README flags parse into nested objects; unknown flags are refused
   t.equal(logLevel(a), 'debug')
   await t.rejects(parse(['--walet.name', 'x']), /Unknown argument/)
   await t.rejects(parse(['--netuid', '70000']), /--netuid must be an integer/)
+  t.equal((await parse(['--subtensor.block_time', '0.25'])).subtensor.block_time, 0.25)
+  await t.rejects(parse(['--subtensor.block_time', '0']), /--subtensor.block_time must be a positive number/)
 })
 
 t.test('the logger redacts secret fields', async (t) => {

@@ -1,4 +1,6 @@
 // Every hostile input is rejected with a message naming its line (and field).
+import { spawn, spawnSync } from 'node:child_process'
+
 import t from 'tap'
 
 import { GOOD, issuesOf, jsonl, line } from '../helpers/dataset-rows.js'
@@ -252,4 +254,50 @@ t.test('readDataset throws a DatasetError listing the problems', async (t) => {
   t.equal(e.code, 'E_DATASET_INVALID')
   t.equal(e.issues.length, 2)
   t.match(e.message, /line 2: expected a JSON object, got an array\n.*line 3: conversations: expected an array of messages, got a number/s)
+})
+
+t.test('flock-miner validate --dataset_path /dev/zero: refused at the byte limit, not read until memory runs out', async (t) => {
+  // stat says 0 bytes for a device: the cap is on the bytes read
+  const { mkdtemp, rm, writeFile } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const { defaultCompetitionConfig, mergeCompetitionConfig } = await import('../../lib/index.js')
+  const { runCli } = await import('../helpers/miner-cli.js')
+  const { checkDataset } = await import('../../lib/miner/dataset-file.js')
+  const dir = await mkdtemp(join(tmpdir(), 'flock-ds-dev-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const config = mergeCompetitionConfig(defaultCompetitionConfig, { dataset: { maxBytes: 4 * 1024 * 1024, maxLineBytes: 64 * 1024 } })
+  const configPath = join(dir, 'competition.json')
+  await writeFile(configPath, JSON.stringify(config))
+  const before = process.memoryUsage().rss
+  const r = await runCli(['validate', '--dataset_path', '/dev/zero', '--config', configPath, '--json'])
+  t.equal(r.code, 1, 'invalid dataset exit code')
+  const report = JSON.parse(r.stdout) as { ok: boolean; issues: Array<{ code: string; message: string }> }
+  t.equal(report.ok, false)
+  t.same(report.issues.map((i) => i.code), ['E_TOO_LARGE'])
+  t.match(report.issues[0]!.message, 'larger than the limit of 4194304 bytes')
+  const direct = await checkDataset({ path: '/dev/zero', config })
+  t.same(direct.issues.map((i) => i.code), ['E_TOO_LARGE'])
+  t.ok(process.memoryUsage().rss - before < 512 * 1024 * 1024, 'memory stays near the cap')
+  const v = await issuesOf({ path: '/dev/zero' }, { limits: { maxBytes: 1024 * 1024, maxLineBytes: 1024 } })
+  t.same(v.map((i) => i.code), ['E_TOO_LARGE'])
+})
+
+const hasMkfifo = spawnSync('mkfifo', ['--version']).status === 0
+
+t.test('a pipe that never ends is read up to the byte limit', { skip: hasMkfifo ? false : 'mkfifo is not available' }, async (t) => {
+  const { mkdtemp, rm } = await import('node:fs/promises')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const dir = await mkdtemp(join(tmpdir(), 'flock-ds-fifo-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const fifo = join(dir, 'data.jsonl')
+  t.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo')
+  // a writer that repeats one good row forever
+  const writer = spawn('sh', ['-c', `while :; do printf '%s\\n' '${good}'; done > "${fifo}"`], { stdio: 'ignore' })
+  t.teardown(() => {
+    writer.kill('SIGKILL')
+  })
+  const issues = await issuesOf({ path: fifo }, { limits: { maxBytes: 256 * 1024, maxLineBytes: 4096, maxRows: 1_000_000 } })
+  t.same(issues.map((i) => i.code), ['E_TOO_LARGE'])
 })

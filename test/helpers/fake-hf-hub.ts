@@ -16,6 +16,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { gzipSync } from 'node:zlib'
 
 import { entryFor, sha256Hex, type StoredFile, type TreeEntry } from './fake-hf-entries.js'
 
@@ -29,6 +30,9 @@ export type Fault =
   | { kind: 'truncate' } // full Content-Length, half the body, then the socket closes
   | { kind: 'swap' } // same length, different bytes
   | { kind: 'reset' } // the socket closes before any response
+  | { kind: 'redirect'; location: string; status?: number } // a redirect, wherever it points
+  | { kind: 'link'; next: string } // the normal tree page, with a `Link: <next>; rel="next"` header
+  | { kind: 'gzip'; inflatedBytes: number; status?: number } // a gzip answer of zeros that inflates to inflatedBytes
 
 interface FakeRepo {
   type: 'model' | 'dataset'
@@ -59,6 +63,31 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = []
   for await (const chunk of req) chunks.push(chunk as Buffer)
   return Buffer.concat(chunks)
+}
+
+const GZIP_MEMBER_ZEROS = 64 * 1024 * 1024
+let gzipMember: Buffer | undefined
+
+/**
+ * `inflatedBytes` of zeros as gzip, from one precomputed member repeated (concatenated gzip
+ * members are one valid stream): 2 GiB costs about 2 MB on the wire, written as the client reads.
+ */
+function sendGzipZeros(res: ServerResponse, inflatedBytes: number, status: number): void {
+  gzipMember ??= gzipSync(Buffer.alloc(GZIP_MEMBER_ZEROS))
+  const member = gzipMember
+  let left = Math.ceil(inflatedBytes / GZIP_MEMBER_ZEROS)
+  res.writeHead(status, { 'content-type': 'application/json', 'content-encoding': 'gzip' })
+  const pump = (): void => {
+    while (left > 0) {
+      left--
+      if (!res.write(member)) return void res.once('drain', pump)
+    }
+    res.end()
+  }
+  res.on('close', () => {
+    left = 0
+  })
+  pump()
 }
 
 export class FakeHfHub {
@@ -186,6 +215,16 @@ export class FakeHfHub {
       await readBody(req)
       return this.#sendError(req, res, fault.status, fault.body ?? `injected ${fault.status}`)
     }
+    if (fault?.kind === 'redirect') {
+      await readBody(req)
+      res.writeHead(fault.status ?? 302, { location: fault.location })
+      res.end()
+      return
+    }
+    if (fault?.kind === 'gzip') {
+      await readBody(req)
+      return sendGzipZeros(res, fault.inflatedBytes, fault.status ?? 200)
+    }
 
     const presigned = route === 'lfs-upload' || route === 'cdn'
     if (!presigned && this.#options.token && req.headers.authorization !== `Bearer ${this.#options.token}`) {
@@ -207,7 +246,7 @@ export class FakeHfHub {
       case 'paths-info':
         return this.#onPathsInfo(req, res, match)
       case 'tree':
-        return this.#onTree(req, res, match, url)
+        return this.#onTree(req, res, match, url, fault)
       case 'resolve':
         return this.#onResolve(req, res, match, fault)
       case 'cdn':
@@ -304,7 +343,7 @@ export class FakeHfHub {
     res.end(JSON.stringify(out))
   }
 
-  #onTree(req: IncomingMessage, res: ServerResponse, m: RegExpMatchArray, url: URL): void {
+  #onTree(req: IncomingMessage, res: ServerResponse, m: RegExpMatchArray, url: URL, fault: Fault | undefined): void {
     const found = this.#lookup(req, res, m[1], m[2] as string, decodeURIComponent(m[3] as string))
     if (!found?.tree) return
     const files = [...found.tree.entries()].map(([p, f]) => entryFor(p, f))
@@ -320,6 +359,7 @@ export class FakeHfHub {
       next.searchParams.set('cursor', String(cursor + pageSize))
       headers.link = `<${next.href}>; rel="next"`
     }
+    if (fault?.kind === 'link') headers.link = `<${fault.next}>; rel="next"`
     res.writeHead(200, headers)
     res.end(JSON.stringify(page))
   }

@@ -1,4 +1,5 @@
 /** Builds an HfHub + HubCache against a FakeHfHub with short timeouts, and captures logs. */
+import { createHash } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -42,4 +43,17 @@ export async function startHubFixture(
     ...options.cache,
   })
   return { server, hub, cache, cacheDir, logs: () => lines.join('') }
+}
+
+/** A small regular file and an LFS one (at lfsThreshold 2048) for download tests. */
+export const SMALL_JSONL = Buffer.from('{"conversations":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}\n'.repeat(8))
+export const LARGE_JSONL = Buffer.from('{"conversations":[{"role":"user","content":"x"},{"role":"assistant","content":"y"}]}\n'.repeat(100))
+export const sha256Of = (data: Buffer): string => createHash('sha256').update(data).digest('hex')
+
+/** A fixture whose dataset `name` has one commit with small.jsonl (regular), large.jsonl (LFS) and `extra`. */
+export async function seededHubFixture(t: { teardown: (fn: () => unknown) => void }, name: string, extra: Record<string, Buffer> = {}) {
+  const fx = await startHubFixture({ lfsThreshold: 2048 })
+  t.teardown(() => fx.server.close())
+  const sha = fx.server.seed('dataset', name, { 'small.jsonl': SMALL_JSONL, 'large.jsonl': LARGE_JSONL, ...extra })
+  return { ...fx, sha }
 }

@@ -20,6 +20,7 @@ import {
   writeTinyModel,
 } from '../../lib/index.js'
 import { colorRows, countingRows } from './chat-data.js'
+import { binPath } from './bin.js'
 import { repoRoot } from './paths.js'
 
 export interface QueueFixture {
@@ -76,12 +77,6 @@ export async function publishMiners(fx: QueueFixture, count: number, seed: strin
   return jobs
 }
 
-/** The arguments that load TypeScript in a child process the way this test process was loaded. */
-export function tsLoaderArgs(): string[] {
-  const tap = process.execArgv.filter((a) => a.includes('@tapjs/typescript'))
-  return tap.length > 0 ? tap : ['--loader', 'ts-node/esm', '--no-warnings']
-}
-
 export interface LogLine {
   msg: string
   [k: string]: unknown
@@ -95,11 +90,11 @@ export class WorkerProcess {
   readonly exited: Promise<number | null>
   #listeners: Array<() => void> = []
 
-  /** Runs `script` (default: the worker CLI) from the sources, as this test process was loaded. */
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}, script = 'lib/queue/worker-cli.ts') {
-    this.child = spawn(process.execPath, [...tsLoaderArgs(), join(repoRoot, script), ...args], {
+  /** Runs the shipped CLI (dist/bin): `flock-validator worker` (default) or `flock-validator` itself. */
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}, program: 'worker' | 'validator' = 'worker') {
+    this.child = spawn(process.execPath, [binPath('flock-validator'), ...(program === 'worker' ? ['worker'] : []), ...args], {
       cwd: repoRoot,
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', ...env },
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     this.child.stdout!.on('data', (chunk: Buffer) => (this.stdout += String(chunk)))

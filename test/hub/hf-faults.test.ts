@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -14,21 +13,16 @@ import {
   HubTruncatedError,
   publishDataset,
 } from '../../lib/index.js'
-import { startHubFixture } from '../helpers/hub-setup.js'
+import { LARGE_JSONL, seededHubFixture, sha256Of, SMALL_JSONL, startHubFixture } from '../helpers/hub-setup.js'
 
 const REPO = 'miner/faults'
 const repo = datasetRepo(REPO)
-const small = Buffer.from('{"conversations":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}\n'.repeat(8))
-const large = Buffer.from('{"conversations":[{"role":"user","content":"x"},{"role":"assistant","content":"y"}]}\n'.repeat(100))
-const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex')
+const small = SMALL_JSONL
+const large = LARGE_JSONL
+const sha256 = sha256Of
 
 /** A fixture with one regular file (small.jsonl) and one LFS file (large.jsonl) in one commit. */
-async function setup(t: { teardown: (fn: () => unknown) => void }) {
-  const fx = await startHubFixture({ lfsThreshold: 2048 })
-  t.teardown(() => fx.server.close())
-  const sha = fx.server.seed('dataset', REPO, { 'small.jsonl': small, 'large.jsonl': large })
-  return { ...fx, sha }
-}
+const setup = (t: { teardown: (fn: () => unknown) => void }) => seededHubFixture(t, REPO)
 
 /** Nothing but finished blobs and records may be left in the cache after a failure. */
 function leftovers(cacheDir: string): string[] {

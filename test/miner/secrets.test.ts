@@ -23,17 +23,18 @@ t.test('no command prints a secret', async (t) => {
   })
   writeFileSync(join(dir, '.env'), `HF_TOKEN=${FILE_TOKEN}\n`)
   const data = join(dir, 'data.jsonl')
-  writeFileSync(data, jsonl(countingRows(6, 2)))
+  writeFileSync(data, jsonl(countingRows(8, 2)))
   const evalFile = join(dir, 'eval.jsonl')
   writeFileSync(evalFile, jsonl(countingRows(4, 3)))
   const tiny = join(dir, 'tiny.json')
   writeFileSync(tiny, JSON.stringify(mergeCompetitionConfig(defaultCompetitionConfig, {
-    lora: { r: 2, alpha: 4 }, training: { microBatchSize: 1, gradAccumSteps: 1, maxSeqLen: 64 }, budget: { maxTrainRows: 6, optimizerSteps: 2 },
+    lora: { r: 2, alpha: 4 }, training: { microBatchSize: 1, gradAccumSteps: 1, maxSeqLen: 64 }, budget: { maxTrainRows: 8, optimizerSteps: 2 },
   })))
   const pinned = join(dir, 'pinned.json')
   writeFileSync(pinned, JSON.stringify({ ...JSON.parse(JSON.stringify(defaultCompetitionConfig)), baseModel: { repo: 'org/model', revision: 'a'.repeat(40) } }))
   const state = join(dir, 'state')
-  const common = ['--logging.trace', ...FIXTURE_WALLET]
+  const common = ['--logging.trace']
+  const wallet = FIXTURE_WALLET
   const env = { HF_TOKEN: ENV_TOKEN }
   const runs: Array<[string, CliRun]> = []
   const run = async (name: string, argv: string[], expectCode: number, options: { env?: NodeJS.ProcessEnv } = {}) => {
@@ -45,15 +46,17 @@ t.test('no command prints a secret', async (t) => {
   await run('validate', ['validate', '--dataset_path', data, '--hf_token', FLAG_TOKEN], 2) // validate takes no token flag
   await run('validate', ['validate', '--dataset_path', data, '--json'], 0)
   await run('validate invalid', ['validate', '--dataset_path', join(dir, '.env')], 1)
-  await run('preview local', ['preview', '--local', '--state-dir', state, '--dataset_path', data, '--eval_path', evalFile, '--config', tiny, '--hf_token', FLAG_TOKEN], 0)
+  await run('preview local', ['preview', '--local', '--state-dir', state, '--dataset_path', data, '--eval_path', evalFile, '--config', tiny, '--hf_token', FLAG_TOKEN, '--seeds', '1', ...wallet], 0)
   await run('preview refused by the hub', ['preview', '--dataset_path', data, '--eval_path', evalFile, '--config', pinned, '--hub_url', server.url, '--cache_dir', join(dir, 'c'), '--hf_token', FLAG_TOKEN], 1)
   await run('preview refused, .env token', ['preview', '--dataset_path', data, '--eval_path', evalFile, '--config', pinned, '--hub_url', server.url, '--cache_dir', join(dir, 'c')], 1, { env: {} })
-  await run('submit local', ['submit', '--local', '--state-dir', state, '--dataset_path', data, '--hf_repo_id', 'me/d', '--hf_token', FLAG_TOKEN, '--json'], 0)
-  await run('submit local again', ['submit', '--local', '--state-dir', state, '--dataset_path', data, '--hf_repo_id', 'me/d'], 0)
-  await run('submit, unknown hotkey', ['submit', '--local', '--state-dir', state, '--dataset_path', data, '--hf_repo_id', 'me/d', '--wallet.hotkey', 'nope'], 1)
-  await run('submit, malformed token', ['submit', '--dataset_path', data, '--hf_repo_id', 'me/d', '--hub_url', server.url, '--hf_token', 'hf_bad!Secret!Value', '--subtensor.network', 'ws://127.0.0.1:1'], 1)
+  await run('submit local', ['submit', '--local', '--state-dir', state, '--dataset_path', data, '--hf_repo_id', 'me/d', '--hf_token', FLAG_TOKEN, '--json', ...wallet], 0)
+  await run('submit local again', ['submit', '--local', '--state-dir', state, '--dataset_path', data, '--hf_repo_id', 'me/d', ...wallet], 0)
+  await run('preview local, committed', ['preview', '--local', '--state-dir', state, '--dataset_path', data, '--config', tiny, '--json', ...wallet], 0)
+  await run('submit, unknown hotkey', ['submit', '--local', '--state-dir', state, '--dataset_path', data, '--hf_repo_id', 'me/d', ...wallet, '--wallet.hotkey', 'nope'], 1)
+  await run('submit, malformed token', ['submit', '--dataset_path', data, '--hf_repo_id', 'me/d', '--hub_url', server.url, '--hf_token', 'hf_bad!Secret!Value', '--subtensor.network', 'ws://127.0.0.1:1', ...wallet], 1)
 
   t.match(runs.find(([n]) => n === 'preview refused by the hub')![1].stderr, /HTTP 401/, 'the hub refusal is reported')
+  t.match(JSON.parse(runs.find(([n]) => n === 'preview local, committed')![1].stdout), { seedSource: 'commitment' }, 'the committed preview read the hotkey\'s commitment')
   t.match(runs.find(([n]) => n === 'submit, unknown hotkey')![1].stderr, /no hotkey file at .*hotkeys\/nope/)
   t.match(runs.find(([n]) => n === 'submit, malformed token')![1].stderr, /HF token must look like "hf_".*\[E_HUB_AUTH\]/, 'refused before any chain connection')
   t.ok(server.requests.some((r) => r.authorization === `Bearer ${FILE_TOKEN}`), 'the .env token was used')

@@ -75,3 +75,37 @@ t.test('upload to the HF repo, commit on subtensor; the same file again does not
   for (const secret of [TOKEN, wrong, 'hf_EnvSecretToken777', TOKEN.slice(3), ...FIXTURE_SECRETS])
     t.notOk(printed.includes(secret), `never printed: ${secret.slice(0, 6)}…`)
 })
+
+t.test('--timelock_blocks: the commitment goes on chain timelocked, hidden until its drand round', async (t) => {
+  const server = await FakeHfHub.start({ token: TOKEN })
+  const node = await MockSubtensor.start({ generation: 'stateful' })
+  t.teardown(async () => {
+    await server.close()
+    await node.close()
+  })
+  node.addSubnet(8)
+  node.register(8, FIXTURE_HOTKEY)
+  const file = join(dir, 'timelocked.jsonl')
+  const rows = countingRows(22, 4)
+  writeFileSync(file, jsonl(rows))
+  const before = Date.now() / 1000
+  const r = await runCli([
+    'submit', '--dataset_path', file, '--hf_repo_id', 'miner/hidden', '--hub_url', server.url, '--hf_token', TOKEN,
+    '--subtensor.network', node.url, '--netuid', '8', '--timelock_blocks', '20', '--json', ...FIXTURE_WALLET,
+  ], { cwd: dir })
+  const after = Date.now() / 1000
+  t.equal(r.code, 0, r.stderr)
+  const out = JSON.parse(r.stdout)
+  // 20 blocks of 12 s from now, in 3-second drand rounds since quicknet's genesis
+  const round = (s: number) => Math.floor((Math.floor(s) + 240 - 1_692_803_367) / 3)
+  t.ok(out.revealRound >= round(before) && out.revealRound <= round(after), `reveal round ${out.revealRound}`)
+  const sent = node.included.at(-1)!.decoded
+  t.match(sent, { pallet: 'commitments', call: 'setCommitment', args: { netuid: 8, info: { fields: [{ timelockEncrypted: { revealRound: out.revealRound } }] } } })
+  t.notOk(JSON.stringify(sent.args).includes('miner/hidden'), 'the repo is not readable on chain')
+  const reader = await SubtensorChain.connect({ network: node.url })
+  t.teardown(() => reader.close())
+  t.same(await reader.commitments(8), [], 'no one sees it before the reveal')
+  t.same(await reader.commitmentOf(8, FIXTURE_HOTKEY), { hotkey: FIXTURE_HOTKEY, block: out.block, text: null, revealRound: out.revealRound })
+  const parsed = parseCommitment(out.commitment)
+  t.ok(parsed.ok && verifyCommitmentProof(parsed.commitment, hashRows(rows), FIXTURE_HOTKEY).ok, 'the committed string still binds the hotkey')
+})

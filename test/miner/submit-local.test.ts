@@ -1,7 +1,7 @@
 // flock-miner submit on LocalHub + LocalChain (--local): the commitment parses and its proof
 // verifies, the hub holds the file at the committed sha, the same dataset again does nothing,
 // a changed one makes a new commit; refusals happen before anything is uploaded.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -9,7 +9,8 @@ import t from 'tap'
 import {
   ChainDispatchError, datasetRepo, DatasetError, defaultCompetitionConfig, hashRows, LocalChain, LocalHub, parseCommitment, verifyCommitmentProof,
 } from '../../lib/index.js'
-import { localLayout, MinerError, submitDataset } from '../../lib/miner/index.js'
+import { localNetworkPaths, openLocalNetwork } from '../../lib/local/index.js'
+import { MinerError, submitDataset } from '../../lib/miner/index.js'
 import { asHotkey, devAccounts } from '../helpers/chain-fixtures.js'
 import { countingRows } from '../helpers/chat-data.js'
 import { FIXTURE_HOTKEY, FIXTURE_WALLET, jsonl, runCli } from '../helpers/miner-cli.js'
@@ -27,11 +28,7 @@ const hubCommits = (hubDir: string, name: string) => readdirSync(join(hubDir, 'd
 
 t.test('submit, submit the same dataset again, submit a changed one', async (t) => {
   const stateDir = join(root, 'state')
-  const layout = localLayout(stateDir)
-  const admin = await LocalChain.open({ path: layout.chainFile })
-  await admin.createSubnet(5, { tempo: 100 })
-  await admin.register(5, FIXTURE_HOTKEY)
-  await admin.advanceBlocks(2)
+  const layout = localNetworkPaths(stateDir)
   const rows = countingRows(12, 3)
   const file = join(root, 'data.jsonl')
   writeFileSync(file, jsonl(rows))
@@ -40,11 +37,12 @@ t.test('submit, submit the same dataset again, submit a changed one', async (t) 
   const first = await runCli([...argv, '--json'])
   t.equal(first.code, 0, first.stderr)
   const out = JSON.parse(first.stdout)
-  t.match(out, { status: 'committed', hotkey: FIXTURE_HOTKEY, uid: 0, repo: 'miner/data', path: 'data.jsonl', createdRepo: true, contentHash: hashRows(rows), rows: 12, replaced: null })
+  t.match(out, { status: 'committed', hotkey: FIXTURE_HOTKEY, uid: 2, repo: 'miner/data', path: 'data.jsonl', createdRepo: true, contentHash: hashRows(rows), rows: 12, replaced: null })
 
+  const admin = await LocalChain.open({ path: layout.chain })
   const record = await admin.commitmentOf(5, FIXTURE_HOTKEY)
   t.equal(record?.text, out.commitment)
-  t.equal(record?.block, 3, 'committed in the next block')
+  t.equal(record?.block, out.block, 'the block submit reported')
   const parsed = parseCommitment(record!.text)
   t.ok(parsed.ok, 'the commitment parses')
   if (!parsed.ok) return
@@ -53,7 +51,7 @@ t.test('submit, submit the same dataset again, submit a changed one', async (t) 
   const { alice } = await devAccounts()
   t.equal(verifyCommitmentProof(parsed.commitment, hashRows(rows), alice.address).ok, false, 'copied to another hotkey it fails')
 
-  const hub = new LocalHub(layout.hubDir)
+  const hub = new LocalHub(layout.hub)
   const stored = await readAll((await hub.openFile(datasetRepo('miner/data'), parsed.commitment.revision, 'data.jsonl', new AbortController().signal)).body)
   t.same(stored, readFileSync(file), 'the hub holds the file at the committed sha')
   t.equal(out.charged, 100, 'an 84-byte commitment is charged the minimum of 100')
@@ -61,18 +59,16 @@ t.test('submit, submit the same dataset again, submit a changed one', async (t) 
   t.same(out.space, { used: 100, max: 3100, deposit: '0' })
 
   // the same dataset: nothing uploaded, nothing committed, and it says so
-  const head = (await admin.currentBlock()).number
   const again = await runCli(argv)
   t.equal(again.code, 0, again.stderr)
-  t.match(again.stdout, new RegExp(`^Nothing to do: hotkey ${FIXTURE_HOTKEY} already committed this dataset \\(content hash ${hashRows(rows)}\\) in block 3\\.`))
-  t.equal(hubCommits(layout.hubDir, 'miner/data'), 1, 'no new hub commit')
-  t.equal((await admin.currentBlock()).number, head, 'no extrinsic')
+  t.match(again.stdout, new RegExp(`^Nothing to do: hotkey ${FIXTURE_HOTKEY} already committed this dataset \\(content hash ${hashRows(rows)}\\) in block ${out.block}\\.`))
+  t.equal(hubCommits(layout.hub, 'miner/data'), 1, 'no new hub commit')
   t.same(await admin.commitmentOf(5, FIXTURE_HOTKEY), record, 'the commitment and its block are unchanged')
   // the same rows reordered and reformatted are the same dataset
   writeFileSync(file, [...rows].reverse().map((r) => JSON.stringify(r, null, 0).replace(/,/g, ', ')).join('\n') + '\n')
   const reordered = JSON.parse((await runCli([...argv, '--json'])).stdout)
   t.equal(reordered.status, 'unchanged')
-  t.equal(hubCommits(layout.hubDir, 'miner/data'), 1)
+  t.equal(hubCommits(layout.hub, 'miner/data'), 1)
 
   // a changed dataset: a new hub commit and a new commitment
   const changed = [...rows, ...countingRows(1, 99)]
@@ -80,7 +76,7 @@ t.test('submit, submit the same dataset again, submit a changed one', async (t) 
   const third = JSON.parse((await runCli([...argv, '--json'])).stdout)
   t.match(third, { status: 'committed', createdRepo: false, contentHash: hashRows(changed), replaced: out.commitment })
   t.not(third.sha, out.sha)
-  t.equal(hubCommits(layout.hubDir, 'miner/data'), 2)
+  t.equal(hubCommits(layout.hub, 'miner/data'), 2)
   const now = await admin.commitmentOf(5, FIXTURE_HOTKEY)
   t.equal(now?.text, third.commitment)
   const p3 = parseCommitment(now!.text)
@@ -88,17 +84,23 @@ t.test('submit, submit the same dataset again, submit a changed one', async (t) 
   t.equal(third.space.used, 200, 'both commitments count against this epoch\'s space')
 })
 
-t.test('--local on a fresh state folder creates the subnet and registers the hotkey, and says so', async (t) => {
+t.test('--local on a fresh state folder creates the subnet as the validator does (owner uid 0, validator uid 1, a block a second), registers the hotkey, and says so', async (t) => {
   const stateDir = join(root, 'fresh')
   const file = join(root, 'fresh.jsonl')
-  writeFileSync(file, jsonl(countingRows(3, 8)))
+  writeFileSync(file, jsonl(countingRows(8, 8)))
   const r = await runCli(['submit', '--local', '--state-dir', stateDir, '--netuid', '9', '--dataset_path', file, '--hf_repo_id', 'me/d', ...FIXTURE_WALLET])
   t.equal(r.code, 0, r.stderr)
   t.match(r.stderr, /local chain: created the subnet/)
   t.match(r.stderr, /local chain: registered the hotkey/)
-  t.match(r.stdout, /^Submitted: 3 rows to me\/d and committed on chain in block 1\./)
-  const chain = await LocalChain.open({ path: localLayout(stateDir).chainFile })
-  t.equal((await chain.metagraph(9)).neurons[0]?.hotkey, FIXTURE_HOTKEY)
+  t.match(r.stdout, /^Submitted: 8 rows to me\/d and committed on chain in block \d+\./)
+  const paths = localNetworkPaths(stateDir)
+  const chain = await LocalChain.open({ path: paths.chain })
+  const net = await openLocalNetwork({ stateDir, netuid: 9 })
+  t.same((await chain.metagraph(9)).neurons.map((n) => [n.uid, n.hotkey, n.validatorPermit]), [[0, net.ownerHotkey, false], [1, net.validatorHotkey, true], [2, FIXTURE_HOTKEY, false]])
+  t.equal(net.createdSubnet, false, 'opening it again creates nothing')
+  const state = JSON.parse(readFileSync(paths.chain, 'utf8')) as { blockTimeMs: number | null }
+  t.equal(state.blockTimeMs, 1000, 'a block every second, whichever tool created the chain')
+  t.ok(existsSync(paths.model) && existsSync(paths.evalSet) && existsSync(paths.config), 'the model, eval set and config the validator uses are there')
 })
 
 t.test('refusals come before any upload: unregistered hotkey, no commitment space, invalid dataset', async (t) => {

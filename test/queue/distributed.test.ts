@@ -42,7 +42,7 @@ const metricsUrls = await Promise.all(workers.map(async (w) => (await w.waitFor(
 await Promise.all(workers.map((w) => w.waitFor((l) => l.msg === 'worker ready', 'ready')))
 
 async function inProcessRound(id: string, hubCache: HubCache, roundJobs = jobs): Promise<EvaluationResult[]> {
-  const resources = await loadEvaluationResources({ config: fx.config, devices: ['cpu'], hubCache, modelDir: fx.modelDir, evalSet: { path: fx.evalPath }, numThreads: 1 })
+  const resources = await loadEvaluationResources({ config: fx.config, devices: ['cpu'], hubCache, modelDir: fx.modelDir, evalPath: fx.evalPath, numThreads: 1 })
   const ev = new InProcessEvaluator({ resources, attempts: 2, backoffMs: 50 })
   try {
     return await ev.evaluateRound({ id, jobs: roundJobs })

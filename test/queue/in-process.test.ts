@@ -39,7 +39,7 @@ const jobs = await publishMiners(fx, 4, '0x2a')
 // miner0 fails once then works; miner1 always fails
 const hub = new FlakyHub(fx.hub, new Map([['miner0/ds', 1], ['miner1/ds', 99]]))
 const hubCache = new HubCache({ hub, cacheDir: join(fx.dir, 'cache'), retry: { retries: 0, minDelayMs: 1, maxDelayMs: 1, deadlineMs: 10_000 } })
-const resources = await loadEvaluationResources({ config: fx.config, devices: ['cpu', 'cpu'], hubCache, modelDir: fx.modelDir, evalSet: { path: fx.evalPath }, numThreads: 1 })
+const resources = await loadEvaluationResources({ config: fx.config, devices: ['cpu', 'cpu'], hubCache, modelDir: fx.modelDir, evalPath: fx.evalPath, numThreads: 1 })
 t.teardown(() => resources.dispose())
 
 t.test('a round: each job once, retries bounded, dataset problems not retried', async (t) => {
@@ -57,12 +57,12 @@ t.test('a round: each job once, retries bounded, dataset problems not retried', 
 
   t.match(by['5Hotkey0'], { status: 'scored', attempts: 2, evalLossDefinition: 'example-mean', datasetHash: /^[0-9a-f]{64}$/ }, 'a 503 is retried')
   t.equal(hub.calls.get('miner0/ds'), 2)
-  t.match(by['5Hotkey1'], { status: 'ineligible', attempts: 3, reason: /^failed 3 attempt\(s\); last: download failed: HTTP 503/ }, 'attempts are bounded')
+  t.match(by['5Hotkey1'], { status: 'ineligible', attempts: 3, reason: /^failed 3 attempt\(s\); last: E_HUB_SERVER: HTTP 503/ }, 'attempts are bounded')
   t.equal(hub.calls.get('miner1/ds'), 3)
   t.match(by['5Hotkey2'], { status: 'scored', attempts: 1, jobId: jobIdFor('r1', jobs[2]!) })
-  t.match(by['5Hotkey4'], { status: 'ineligible', attempts: 1, reason: /^dataset: 2 problem\(s\): line 4: / }, 'an invalid row is final at once')
-  t.match(by['5Hotkey5'], { status: 'ineligible', attempts: 1, reason: /^download refused: file not found/ })
-  t.match(by['5Hotkey6'], { status: 'ineligible', attempts: 1, reason: /^download refused: file is \d+ bytes, over the cap of 65536/ })
+  t.match(by['5Hotkey4'], { status: 'ineligible', attempts: 1, reason: /^2 problem\(s\): line 4: / }, 'an invalid row is final at once')
+  t.match(by['5Hotkey5'], { status: 'ineligible', attempts: 1, reason: /^E_HUB_NOT_FOUND: file not found/ })
+  t.match(by['5Hotkey6'], { status: 'ineligible', attempts: 1, reason: /^E_HUB_TOO_LARGE: file is \d+ bytes, over the cap of 65536/ })
   for (const r of results) t.ok(r.device === 'cpu' && r.worker.endsWith(`:${process.pid}`) && r.seconds >= 0)
   for (const r of results.filter((x) => x.status === 'scored')) t.ok(Number.isFinite(r.evalLoss) && r.tokensPerSecond > 0)
 

@@ -3,6 +3,7 @@ import t from 'tap'
 
 import {
   assertRoundId,
+  CancelledError,
   classifyFailure,
   competitionConfigId,
   DatasetError,
@@ -10,10 +11,12 @@ import {
   HubFileTooLargeError,
   HubNetworkError,
   HubNotFoundError,
+  HubProtocolError,
   HubRevisionError,
   HubServerError,
   InvalidArgumentError,
   jobIdFor,
+  MAX_ATTEMPTS,
   mergeCompetitionConfig,
   normalizeJob,
   normalizeSeed,
@@ -75,9 +78,9 @@ t.test('a config id names the content, whatever the key order', async (t) => {
   t.throws(() => competitionConfigId({ ...defaultCompetitionConfig, version: 2 } as never), /version/)
 })
 
-t.test('dataset problems and refused downloads are final; what may pass is retried', async (t) => {
+t.test('the one failure policy: dataset problems and refused downloads are final; what may pass is retried, within MAX_ATTEMPTS', async (t) => {
   const ds = classifyFailure(new DatasetError([{ code: 'E_SCHEMA', line: 3, field: 'conversations', message: 'line 3: conversations: required' }], false))
-  t.same(ds, { retry: false, code: 'invalid-dataset', reason: 'dataset: 1 problem(s): line 3: conversations: required' })
+  t.same(ds, { retry: false, code: 'invalid-dataset', reason: '1 problem(s): line 3: conversations: required' })
   for (const err of [
     new HubNotFoundError('file not found', { repo: 'datasets/a/b' }),
     new HubRevisionError('not a commit sha'),
@@ -86,12 +89,15 @@ t.test('dataset problems and refused downloads are final; what may pass is retri
     const v = classifyFailure(err)
     t.equal(v.retry, false, err.name)
     t.equal(v.code, 'download-failed', err.name)
-    t.match(v.reason, /^download refused: /)
+    t.match(v.reason, new RegExp(`^${err.code}: `))
   }
   t.equal(classifyFailure(new InvalidArgumentError('train: none of the 3 sampled rows has an assistant token')).retry, false)
   t.match(classifyFailure(new NumericError('E_NUMERIC', 'loss is NaN')), { retry: false, code: 'training-failed' })
-  t.same(classifyFailure(new HubServerError('HTTP 503')), { retry: true, code: 'download-failed', reason: 'download failed: HTTP 503' })
+  t.same(classifyFailure(new HubServerError('HTTP 503')), { retry: true, code: 'download-failed', reason: 'E_HUB_SERVER: HTTP 503' })
   t.equal(classifyFailure(new HubNetworkError('reset')).retry, true)
+  t.match(classifyFailure(new HubProtocolError('the tree listing is not JSON')), { retry: false, code: 'download-failed' }, 'a malformed hub answer is final, as the hub client itself does not retry it')
+  t.same(classifyFailure(new CancelledError('E_CANCELLED', 'cancelled'), { budgetMs: 90_000 }), { retry: true, code: 'timeout', reason: 'the evaluation took longer than its budget of 90 s' })
+  t.equal(MAX_ATTEMPTS, 3)
   t.same(classifyFailure(new Error('out of memory\nstack')), { retry: true, code: 'training-failed', reason: 'Error: out of memory' })
   t.equal(classifyFailure('weird').retry, true)
   t.equal(classifyFailure(new Error('x'.repeat(2000))).reason.length, 500, 'reasons are one bounded line')

@@ -26,13 +26,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 
-import tokenizers
-import transformers
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 from transformers import AutoTokenizer
+
+from chat_reference import reference, write_expected
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "test", "fixtures", "tokenize")
@@ -158,39 +157,16 @@ def base_config(specials, bos, eos, pad):
             "additional_special_tokens": [s for s in specials if s not in (bos, eos, pad)]}
 
 
-def messages_of(r):
-    return ([{"role": "system", "content": r["system"]}] if r["system"] is not None else []) + r["conversations"]
-
-
-def reference(tok, template, render_check=None):
-    results = []
-    for r in CONVERSATIONS:
-        msgs = messages_of(r)
-        text = tok.apply_chat_template(msgs, tokenize=False, chat_template=template)
-        if render_check is not None:
-            assert text == tok.apply_chat_template(msgs, tokenize=False, chat_template=render_check), "marked and plain templates differ"
-        out = tok.apply_chat_template(msgs, tokenize=True, return_dict=True, return_assistant_tokens_mask=True, chat_template=template)
-        assert sum(out["assistant_masks"]) > 0
-        results.append({"text": text, "ids": out["input_ids"], "mask": out["assistant_masks"]})
-    truncation = []
-    msgs = messages_of(CONVERSATIONS[TRUNCATE_CONVERSATION])
-    for n in TRUNCATE_LENGTHS:
-        out = tok.apply_chat_template(msgs, tokenize=True, return_dict=True, return_assistant_tokens_mask=True,
-                                      chat_template=template, truncation=True, max_length=n)
-        assert len(out["input_ids"]) == n
-        truncation.append({"maxLength": n, "ids": out["input_ids"], "mask": out["assistant_masks"]})
-    return results, truncation
-
-
 def sha256(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
 
 
 def main():
-    if os.path.isdir(OUT):
-        shutil.rmtree(OUT)
-    os.makedirs(OUT)
+    # only what this script writes (real-expected.json beside it is make_real_tokenizer_reference.py's)
+    for name in ["chatml", "chatml-notemplate", "llama3"]:
+        shutil.rmtree(os.path.join(OUT, name), ignore_errors=True)
+    os.makedirs(OUT, exist_ok=True)
     cases = []
 
     qwen, qspecials = train_bpe("qwen")
@@ -203,7 +179,7 @@ def main():
     for name, template, check in [("chatml", None, None), ("chatml-notemplate", CHATML_CLASSIC_MARKED, CHATML_CLASSIC), ("llama3", None, None)]:
         folder = os.path.join(OUT, name)
         tok = AutoTokenizer.from_pretrained(folder)
-        results, truncation = reference(tok, template, check)
+        results, truncation = reference(tok, CONVERSATIONS, TRUNCATE_CONVERSATION, TRUNCATE_LENGTHS, marked=template, plain=check)
         cases.append({"name": name, "folder": name, "tokenizerClass": type(tok).__name__, "results": results, "truncation": truncation})
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -212,24 +188,13 @@ def main():
             subprocess.run(["node", "--loader", "ts-node/esm", "scripts/make-tiny-model.ts", folder, "--arch", arch, "--seed", "0"],
                            cwd=ROOT, check=True, stderr=subprocess.DEVNULL)
             tok = AutoTokenizer.from_pretrained(folder)
-            results, truncation = reference(tok, None)
+            results, truncation = reference(tok, CONVERSATIONS, TRUNCATE_CONVERSATION, TRUNCATE_LENGTHS)
             cases.append({"name": f"tiny-{arch}", "tinyModel": {"arch": arch, "seed": 0},
                           "tokenizerSha256": sha256(os.path.join(folder, "tokenizer.json")),
                           "tokenizerClass": type(tok).__name__, "results": results, "truncation": truncation})
 
-    expected = {
-        "generator": f"transformers {transformers.__version__}, tokenizers {tokenizers.__version__}",
-        "maskDefinition": "HF assistant_masks: tokens overlapping a {% generation %} span = assistant content + end-of-turn token",
-        "conversations": CONVERSATIONS,
-        "truncateConversation": TRUNCATE_CONVERSATION,
-        "cases": cases,
-    }
-    with open(os.path.join(OUT, "expected.json"), "w") as f:
-        json.dump(expected, f, ensure_ascii=False)
-        f.write("\n")
-    for c in cases:
-        print(c["name"], c["tokenizerClass"], [len(r["ids"]) for r in c["results"]], file=sys.stderr)
-
+    write_expected(os.path.join(OUT, "expected.json"), "HF assistant_masks: tokens overlapping a {% generation %} span = assistant content + end-of-turn token",
+                   CONVERSATIONS, TRUNCATE_CONVERSATION, cases)
 
 if __name__ == "__main__":
     main()

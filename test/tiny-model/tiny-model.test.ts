@@ -8,6 +8,7 @@ import { promisify } from 'node:util'
 import t, { type Test } from 'tap'
 
 import { loadBaseModel, loadChatTokenizer, writeTinyModel, type DatasetRow, type TinyArch } from '../../lib/index.js'
+import { scriptPath } from '../helpers/bin.js'
 import { repoRoot } from '../helpers/paths.js'
 
 const FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']
@@ -48,7 +49,7 @@ for (const arch of ['qwen2', 'llama'] as TinyArch[]) {
     t.equal(model.info.vocabSize, info.vocabSize)
     t.equal(tok.maxTokenId, info.maxTokenId)
     t.ok(tok.maxTokenId < model.info.vocabSize, 'every token id the tokenizer emits is in the model vocabulary')
-    const seqs = tok.tokenizeRows(rows).sequences
+    const seqs = (await tok.tokenizeRows(rows)).sequences
     t.equal(seqs.length, 2)
     const r = await model.computeLoss(seqs, { logits: true })
     t.equal(r.numTargets, seqs[0]!.numTargets + seqs[1]!.numTargets)
@@ -70,13 +71,13 @@ for (const arch of ['qwen2', 'llama'] as TinyArch[]) {
   })
 }
 
-t.test('scripts/make-tiny-model.ts writes what writeTinyModel writes', async (t) => {
+t.test('node dist/scripts/make-tiny-model.js writes what writeTinyModel writes', async (t) => {
   const base = await tmp(t)
-  const { stdout } = await promisify(execFile)(process.execPath, ['--loader', 'ts-node/esm', 'scripts/make-tiny-model.ts', join(base, 'cli'), '--arch', 'llama', '--seed', '3'], { cwd: repoRoot })
+  const { stdout } = await promisify(execFile)(process.execPath, [scriptPath('make-tiny-model'), join(base, 'cli'), '--arch', 'llama', '--seed', '3'], { cwd: repoRoot })
   t.match(stdout, /LlamaForCausalLM \(vocab \d+, max token id \d+\) written to /)
   await writeTinyModel(join(base, 'api'), { arch: 'llama', seed: 3 })
   for (const f of FILES) t.ok(await sameBytes(join(base, 'cli', f), join(base, 'api', f)), f)
-  const bad = await promisify(execFile)(process.execPath, ['--loader', 'ts-node/esm', 'scripts/make-tiny-model.ts', join(base, 'x'), '--arch', 'gpt2'], { cwd: repoRoot }).catch((e: { code: number; stderr: string }) => e)
+  const bad = await promisify(execFile)(process.execPath, [scriptPath('make-tiny-model'), join(base, 'x'), '--arch', 'gpt2'], { cwd: repoRoot }).catch((e: { code: number; stderr: string }) => e)
   t.equal((bad as { code: number }).code, 2)
-  t.match((bad as { stderr: string }).stderr, /usage: make-tiny-model\.ts OUTDIR/)
+  t.match((bad as { stderr: string }).stderr, /usage: make-tiny-model OUTDIR/)
 })

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 
-import { ChatTemplateError, ChatTokenizer, TokenizerError, loadChatTokenizer, type DatasetRow } from '../../lib/index.js'
+import { CHATML_TEMPLATE, ChatTemplateError, ChatTokenizer, TokenizerError, loadChatTokenizer, type DatasetRow } from '../../lib/index.js'
 import { repoRoot } from '../helpers/paths.js'
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'tokenize')
@@ -32,9 +32,9 @@ t.test('special tokens and vocabulary bounds', async (t) => {
   const ids = tok.encode('Hello 😀 ' + '<|eot_id|>')
   t.ok(ids.every((i) => i <= tok.maxTokenId))
   t.equal(tok.decode(ids), 'Hello 😀 <|eot_id|>')
-  const rendered = tok.render(row('Hi', 'Yo'), { addGenerationPrompt: false })
+  const rendered = await tok.render(row('Hi', 'Yo'), { addGenerationPrompt: false })
   t.ok(rendered.startsWith('<|begin_of_text|><|start_header_id|>user'), 'bos_token reaches the template')
-  t.equal(tok.tokenizeRow(row('Hi', 'Yo')).tokens.filter((x) => x === tok.specialIds.bos).length, 1, 'no second BOS added by the tokenizer')
+  t.equal((await tok.tokenizeRow(row('Hi', 'Yo'))).tokens.filter((x) => x === tok.specialIds.bos).length, 1, 'no second BOS added by the tokenizer')
 })
 
 t.test('special tokens written as AddedToken objects', async (t) => {
@@ -49,24 +49,24 @@ t.test('template selection: chat_template.jinja, named lists, option, ChatML def
   const simple = "{% for m in messages %}[{{ m['role'] }}]{{ m['content'] }}{% if m['role'] == 'assistant' %}<|im_end|>{% endif %}\n{% endfor %}"
   await editConfig(dir, (c) => (c['chat_template'] = [{ name: 'default', template: simple }, { name: 'tool_use', template: 'TOOLS' }]))
   let tok = await loadChatTokenizer(dir)
-  t.equal(tok.render(row('a', 'b')), '[user]a[assistant]b<|im_end|>', 'trim_blocks drops the newline after a block tag, as in HF')
+  t.equal(await tok.render(row('a', 'b')), '[user]a[assistant]b<|im_end|>', 'trim_blocks drops the newline after a block tag, as in HF')
   tok = await loadChatTokenizer(dir, { templateName: 'tool_use' })
-  t.equal(tok.render(row('a', 'b')), 'TOOLS')
+  t.equal(await tok.render(row('a', 'b')), 'TOOLS')
   await t.rejects(loadChatTokenizer(dir, { templateName: 'nope' }), TokenizerError)
   await writeFile(join(dir, 'chat_template.jinja'), '{% for m in messages %}<{{ m.content }}>{% endfor %}')
   tok = await loadChatTokenizer(dir)
   t.equal(tok.templateSource, 'chat_template.jinja')
-  t.equal(tok.render(row('a', 'b')), '<a><b>')
+  t.equal(await tok.render(row('a', 'b')), '<a><b>')
   tok = await loadChatTokenizer(dir, { chatTemplate: simple })
   t.equal(tok.templateSource, 'option')
   const def = await loadChatTokenizer(join(fixtures, 'chatml-notemplate'))
-  t.equal(def.render({ system: 'S', conversations: [{ role: 'user', content: 'u' }, { role: 'assistant', content: 'a' }] }), '<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nu<|im_end|>\n<|im_start|>assistant\na<|im_end|>\n')
+  t.equal(await def.render({ system: 'S', conversations: [{ role: 'user', content: 'u' }, { role: 'assistant', content: 'a' }] }), '<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nu<|im_end|>\n<|im_start|>assistant\na<|im_end|>\n')
 })
 
 t.test('the mask covers assistant content and end-of-turn, nothing else', async (t) => {
   const tok = await loadChatTokenizer(join(fixtures, 'chatml'))
   const r = row('Hello', 'Paris is the capital.', 'Thanks', 'You are welcome.')
-  const { tokens, lossMask } = tok.tokenizeRow(r)
+  const { tokens, lossMask } = await tok.tokenizeRow(r)
   const masked: number[][] = []
   let cur: number[] = []
   lossMask.forEach((m, i) => {
@@ -82,8 +82,8 @@ t.test('tokenizeRows truncates, drops rows left without targets and counts them'
   const short = row('Hi', 'Yo')
   const longUser = row('word '.repeat(200), 'late answer')
   const longBoth = row('Hi', 'the sea '.repeat(100))
-  const full = tok.tokenizeRow(short).tokens.length
-  const r = tok.tokenizeRows([short, longUser, longBoth], { maxSeqLen: 64 })
+  const full = (await tok.tokenizeRow(short)).tokens.length
+  const r = await tok.tokenizeRows([short, longUser, longBoth], { maxSeqLen: 64 })
   t.ok(full <= 64)
   t.equal(r.rows, 3)
   t.equal(r.truncated, 2)
@@ -94,18 +94,72 @@ t.test('tokenizeRows truncates, drops rows left without targets and counts them'
   t.equal(r.sequences[1]!.lossMask[63], 1, 'the cut assistant turn keeps its remaining tokens')
   t.equal(r.tokens, full + 64)
   t.equal(r.targetTokens, r.sequences.reduce((a, s) => a + s.numTargets, 0))
-  t.throws(() => tok.tokenizeRows([short], { maxSeqLen: 1 }), { code: 'E_INVALID_ARGUMENT' })
+  await t.rejects(tok.tokenizeRows([short], { maxSeqLen: 1 }), { code: 'E_INVALID_ARGUMENT' })
+  t.same(r.failed, [])
 })
 
-t.test('templates that fail or rewrite earlier turns give ChatTemplateError naming the row', async (t) => {
-  const tok = await loadChatTokenizer(join(fixtures, 'chatml'), { chatTemplate: "{{ raise_exception('no assistants here') }}" })
-  t.throws(() => tok.tokenizeRows([row('a', 'b')]), { name: 'ChatTemplateError', code: 'E_CHAT_TEMPLATE', message: /^row 0: the chat template failed: no assistants here/ })
-  // renders the last message differently (like templates that strip reasoning from earlier turns)
-  const unstable = "{% for m in messages %}{% if loop.last %}[last]{% endif %}{{ m['content'] }}\n{% endfor %}"
-  const tok2 = await loadChatTokenizer(join(fixtures, 'chatml'), { chatTemplate: unstable })
-  t.throws(() => tok2.tokenizeRows([row('a', 'b'), row('c', 'd', 'e', 'f')]), { message: /^row 0: the chat template is not prefix-stable at message 1/ })
+t.test('a row the template fails on fails alone, with its reason; the others are tokenized', async (t) => {
+  const failing = "{% if messages[1]['content'] == 'bad' %}{{ raise_exception('no assistants here') }}{% endif %}" + CHATML_TEMPLATE
+  const tok = await loadChatTokenizer(join(fixtures, 'chatml'), { chatTemplate: failing })
+  t.teardown(() => tok.close())
+  const r = await tok.tokenizeRows([row('a', 'b'), row('c', 'bad'), row('e', 'f')])
+  t.same(r.rowIndex, [0, 2])
+  t.same(r.failed, [{ row: 1, code: 'E_CHAT_TEMPLATE', reason: 'the chat template failed: no assistants here' }])
+  await t.rejects(tok.tokenizeRow(row('c', 'bad')), { name: 'ChatTemplateError', code: 'E_CHAT_TEMPLATE', message: /no assistants here/ })
+  await t.rejects(tok.render(row('c', 'bad')), ChatTemplateError)
   t.throws(() => new ChatTokenizer({ tokenizerJson: {}, tokenizerConfig: {}, templateFile: null }), TokenizerError)
   await t.rejects(loadChatTokenizer(join(fixtures, 'chatml'), { chatTemplate: '{% for %}' }), ChatTemplateError)
+})
+
+t.test('templates that render earlier turns differently once later ones follow', async (t) => {
+  // marks the last message: rendering a prefix of the conversation is not a prefix of rendering it whole
+  const unstable = "{% for m in messages %}{% if loop.last %}[last]{% endif %}{{ m['content'] }}<|im_end|>\n{% endfor %}"
+  const tok = await loadChatTokenizer(join(fixtures, 'chatml'), { chatTemplate: unstable })
+  t.teardown(() => tok.close())
+  const r = await tok.renderWithSpans(row('a', 'b', 'c', 'd'))
+  t.equal(r.text, 'a<|im_end|>\nb<|im_end|>\nc<|im_end|>\n[last]d<|im_end|>\n')
+  t.same(r.spans.map(([s, e]) => r.text.slice(s, e)), ['b<|im_end|>', 'd<|im_end|>'], 'content and end-of-turn token; not the [last] marker')
+  // renders an assistant message twice: no span can be taken from it
+  const twice = "{% for m in messages %}{{ m['content'] }}{% endfor %}{{ messages[-1]['content'] }}"
+  const tok2 = await loadChatTokenizer(join(fixtures, 'chatml'), { chatTemplate: twice })
+  t.teardown(() => tok2.close())
+  const r2 = await tok2.tokenizeRows([row('a', 'b')])
+  t.match(r2.failed, [{ row: 0, code: 'E_CHAT_TEMPLATE', message: undefined, reason: /renders conversations\[1\] more than once/ }])
+  // renders no assistant content at all: nothing to train on, the row is refused
+  const silent = "{% for m in messages %}{% if m['role'] == 'user' %}{{ m['content'] }}{% endif %}{% endfor %}"
+  const tok3 = await loadChatTokenizer(join(fixtures, 'chatml'), { chatTemplate: silent })
+  t.teardown(() => tok3.close())
+  const r3 = await tok3.tokenizeRows([row('a', 'b')])
+  t.same(r3.sequences, [])
+  t.same(r3.droppedRows, [0], 'no target: dropped, as a row cut to nothing by truncation is')
+})
+
+t.test('content that looks like the sentinels the turns are located with', async (t) => {
+  const tok = await loadChatTokenizer(join(fixtures, 'chatml'))
+  t.teardown(() => tok.close())
+  const first = '\uE000flock-assistant-turn\uE001'
+  const r = await tok.tokenizeRows([
+    row('q', first), // an answer that is the first sentinel
+    row(first, 'a'), // a question that holds it
+    row('q', `\uE000${first}x\uE001`), // starts and ends like it
+    row(`${first} ${first}`, first, 'again', `${first}!`),
+  ])
+  t.same(r.failed, [])
+  const answers = r.sequences.map((seq) => {
+    const parts: string[] = []
+    let cur: number[] = []
+    seq.lossMask.forEach((m, i) => {
+      if (m) cur.push(seq.tokens[i]!)
+      else if (cur.length) parts.push(tok.decode(cur.splice(0)))
+    })
+    return parts
+  })
+  t.same(answers, [
+    [`${first}<|im_end|>`],
+    ['a<|im_end|>'],
+    [`\uE000${first}x\uE001<|im_end|>`],
+    [`${first}<|im_end|>`, `${first}!<|im_end|>`],
+  ])
 })
 
 t.test('missing or broken tokenizer files', async (t) => {

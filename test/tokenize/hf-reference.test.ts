@@ -47,19 +47,19 @@ for (const c of expected.cases) {
     if (c.name === 'chatml-notemplate') t.equal(tok.templateSource, 'chatml-default')
     else t.equal(tok.templateSource, 'tokenizer_config.json')
 
-    expected.conversations.forEach((row, i) => {
+    for (const [i, row] of expected.conversations.entries()) {
       const ref = c.results[i]!
-      t.equal(tok.render(row), ref.text, `conversation ${i}: rendered text`)
-      const got = tok.tokenizeRow(row)
+      t.equal(await tok.render(row), ref.text, `conversation ${i}: rendered text`)
+      const got = await tok.tokenizeRow(row)
       t.same(Array.from(got.tokens), ref.ids, `conversation ${i}: token ids`)
       t.same(Array.from(got.lossMask), ref.mask, `conversation ${i}: assistant mask`)
       t.equal(got.truncated, false)
       t.equal(got.numTargets, ref.mask.slice(1).reduce((a, b) => a + b, 0))
-    })
+    }
 
     const long = expected.conversations[expected.truncateConversation]!
     for (const tr of c.truncation) {
-      const got = tok.tokenizeRow(long, { maxSeqLen: tr.maxLength })
+      const got = await tok.tokenizeRow(long, { maxSeqLen: tr.maxLength })
       t.same(Array.from(got.tokens), tr.ids, `truncated to ${tr.maxLength}: token ids`)
       t.same(Array.from(got.lossMask), tr.mask, `truncated to ${tr.maxLength}: assistant mask`)
       t.equal(got.truncated, true)

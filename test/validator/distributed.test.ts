@@ -30,9 +30,9 @@ const cleanups: Array<() => unknown> = [() => rmSync(dir, { recursive: true, for
 t.teardown(async () => {
   for (const f of cleanups.reverse()) await f()
 })
-const net = await openLocalNetwork({ stateDir: dir, netuid })
+const net = await openLocalNetwork({ stateDir: dir, netuid, blockTimeMs: null })
 cleanups.push(() => net.chain.close())
-const miners = await addDemoMiners(net, netuid)
+const miners = await addDemoMiners(net, netuid, localCompetitionConfig, join(dir, 'miners'))
 const quiet = pino({ level: process.env.FLOCK_TEST_LOGS ? 'debug' : 'silent' })
 
 // Each validator below is a fresh state folder with the same hotkey: past the chain's rate
@@ -41,7 +41,7 @@ async function assemble(stateDir: string, over: Partial<AssembleOptions> = {}) {
   await net.chain.advanceBlocks(20)
   return assembleValidator({
     chain: net.chain, hub: net.hub, netuid, config: localCompetitionConfig, stateDir, cacheDir: join(stateDir, 'hub-cache'), logger: quiet, numThreads: 2,
-    resolveFiles: async () => ({ modelDir: net.paths.model, evalSet: { path: net.paths.evalSet } }),
+    resolveFiles: async () => ({ modelDir: net.paths.model, evalPath: net.paths.evalSet }),
     ...over,
   })
 }
@@ -50,7 +50,7 @@ async function assemble(stateDir: string, over: Partial<AssembleOptions> = {}) {
 const outcome = (r: MinerResult) => ({ uid: r.uid, status: r.status, loss: r.loss, contentHash: r.contentHash, proofValid: r.proofValid, final: r.final, duplicateOf: r.duplicateOf })
 const byUid = (rs: Iterable<MinerResult>) => [...rs].map(outcome).sort((a, b) => a.uid - b.uid)
 
-// the reference: one miner at a time on the loaded model
+// the reference: the default, one device (an in-process evaluator with one slot)
 const ref = await assemble(join(dir, 'reference'))
 const refSummary = await ref.validator.runRound({ signal: new AbortController().signal, wholeQueue: true })
 await ref.close()
@@ -61,8 +61,7 @@ t.test('--devices cpu,cpu: the round spread over two devices in process gives th
   const metrics = new FlockMetrics({ defaultMetrics: false })
   const v = await assemble(join(dir, 'two-devices'), { devices: ['cpu', 'cpu'], numThreads: 1, metrics })
   t.teardown(() => v.close())
-  t.equal(v.model, undefined, 'no model of its own: the evaluator holds one per device')
-  t.equal(v.validator.context, ref.validator.context, 'the same evaluation context as the one-at-a-time validator')
+  t.equal(v.validator.context, ref.validator.context, 'the same evaluation context as the one-device validator')
   const summary = await v.validator.runRound({ signal: new AbortController().signal, wholeQueue: true })
   t.same(byUid(summary.evaluated), expected, 'statuses, losses (bitwise) and facts equal the reference')
   t.same(summary.ranking, refSummary.ranking)
@@ -89,7 +88,7 @@ t.test('--redis.url: two workers; the validator killed mid-round and started aga
 
   await net.chain.advanceBlocks(20)
   const validatorArgs = ['--local', '--state-dir', dir, '--netuid', String(netuid), '--once', '--redis.url', redis.url, '--queue.prefix', prefix, '--logging.debug']
-  const first = new WorkerProcess([...validatorArgs, '--metrics.port', '0'], {}, 'bin/flock-validator.ts')
+  const first = new WorkerProcess([...validatorArgs, '--metrics.port', '0'], {}, 'validator')
   cleanups.push(() => first.kill('SIGKILL'))
   const metricsUrl = (await first.waitFor((l) => l.msg === 'metrics served', 'metrics')).metricsUrl as string
   await first.waitFor((l) => l.msg === 'evaluations handed to the evaluator', 'jobs submitted')
@@ -102,7 +101,7 @@ t.test('--redis.url: two workers; the validator killed mid-round and started aga
     t.match(text, new RegExp(`^# TYPE ${name} `, 'm'), `${name} served`)
   t.equal(await first.kill('SIGKILL'), null, 'the validator was killed mid-round')
 
-  const second = new WorkerProcess(validatorArgs, {}, 'bin/flock-validator.ts')
+  const second = new WorkerProcess(validatorArgs, {}, 'validator')
   cleanups.push(() => second.kill('SIGKILL'))
   t.equal(await second.exited, 0, 'the restarted validator finished the round')
   t.ok(second.lines.some((l) => l.msg === 'round end' && l.sent === 'set'), 'and set weights')
@@ -167,7 +166,7 @@ t.test('the epoch ends before the workers are done: weights go out with what is 
   const metrics = new FlockMetrics({ defaultMetrics: false })
   const worker = await startWorker({
     redisUrl: redis.url, prefix, config: localCompetitionConfig, devices: ['cpu'], numThreads: 2, metrics,
-    hubCache: new HubCache({ hub: net.hub, cacheDir: join(dir, 'deadline-worker-cache') }), modelDir: net.paths.model, evalSet: { path: net.paths.evalSet },
+    hubCache: new HubCache({ hub: net.hub, cacheDir: join(dir, 'deadline-worker-cache') }), modelDir: net.paths.model, evalPath: net.paths.evalSet,
   })
   t.teardown(() => worker.stop())
   const second = await v.validator.runRound({ signal: new AbortController().signal, wholeQueue: true })

@@ -16,7 +16,7 @@ t.test('download failure, invalid dataset, training error: ineligible with reaso
   const s = await localSubnet(t, { tempo: 1000 })
   // committed first, so they are evaluated before the good miner
   const missing = await s.addMiner('gone', { commit: `nobody/missing-data:${MISSING_SHA}:${'0'.repeat(32)}` })
-  const invalid = await s.addMiner('broken', { content: '{"conversations": [{"role": "user", "content": "hi"}, {"role": "user", "content": "again"}]}\nnot json\n' })
+  const invalid = await s.addMiner('broken', { upload: '{"conversations": [{"role": "user", "content": "hi"}, {"role": "user", "content": "again"}]}\nnot json\n' })
   // valid rows, but the system prompt fills the context: no assistant token is left to train on
   const longSystem = countingRows(10, 9).map((r) => ({ ...r, system: 'Please answer briefly. '.repeat(40) }))
   const untrainable = await s.addMiner('untrainable', { content: toJsonl(longSystem) })
@@ -61,7 +61,8 @@ t.test('download failure, invalid dataset, training error: ineligible with reaso
   for (const m of [missing, invalid, untrainable, good]) {
     const commitBlock = byUid.get(m.uid)!.commitBlock
     const key = resultKey(v.validator.context, commitmentId(m.hotkey, commitBlock, m.text))
-    t.equal(store.starts[key], 1, `${m.name} evaluated once`)
+    const trained = m === untrainable || m === good
+    t.equal(store.starts[`${key}#training`] ?? 0, trained ? 1 : 0, trained ? `${m.name} trained once` : `${m.name} decided by the pre-checks, never trained`)
     t.equal(store.results[key]!.final, true)
   }
 })

@@ -4,8 +4,8 @@ import t from 'tap'
 
 import type { Metagraph } from '../../lib/chain/index.js'
 import { buildCandidates, type Candidate } from '../../lib/validator/candidates.js'
-import { seedFromBlockHash } from '../../lib/validator/context.js'
-import { epochWindow } from '../../lib/validator/epoch-clock.js'
+import { epochInfo } from '../../lib/chain/index.js'
+import { endOfEpochMargin, epochWindow } from '../../lib/validator/epoch-clock.js'
 import { finishedPredicate } from '../../lib/validator/finished.js'
 import { buildQueue } from '../../lib/validator/queue.js'
 import type { MinerResult } from '../../lib/validator/store/index.js'
@@ -76,20 +76,24 @@ t.test('a duplicate that was not evaluated stays done only while its original is
   t.equal(finishedPredicate([original, copy], () => scored)(fakeResult('x', 3, { final: false })), false, 'retryable')
 })
 
-t.test('epochs: the subnet\'s (tempo + 1, offset by netuid + 1) or a fixed length', async (t) => {
-  // netuid 1, tempo 360: the step runs where (block + 2) % 361 == 360, so epoch 1 is blocks 359..719
-  t.same(epochWindow(359, 1, 360), { index: 1, startBlock: 359, endBlock: 719 })
-  t.same(epochWindow(719, 1, 360), { index: 1, startBlock: 359, endBlock: 719 })
-  t.same(epochWindow(720, 1, 360).index, 2)
-  t.same(epochWindow(5, 1, 360), { index: 0, startBlock: 0, endBlock: 358 })
-  t.same(epochWindow(725, 1, 360, 100), { index: 7, startBlock: 700, endBlock: 799 }, '--blocks_per_epoch overrides the tempo')
-  t.throws(() => epochWindow(5, 1, 0), /tempo 0/)
+t.test('epochs: the subnet\'s, as the chain schedules them, or a fixed length', async (t) => {
+  const legacy = (block: number, tempo = 360) => epochInfo({ scheduler: 'legacy', netuid: 1, tempo, block })
+  // legacy, netuid 1, tempo 360: the step runs where (block + 2) % 361 == 360, so epoch 1 is blocks 359..719
+  t.same(epochWindow(legacy(359)), { index: 1, startBlock: 359, endBlock: 719, length: 361 })
+  t.same(epochWindow(legacy(719)), { index: 1, startBlock: 359, endBlock: 719, length: 361 })
+  t.same(epochWindow(legacy(720)).index, 2)
+  t.same(epochWindow(legacy(5)), { index: 0, startBlock: 0, endBlock: 358, length: 361 })
+  t.same(epochWindow(legacy(725), 100), { index: 7, startBlock: 700, endBlock: 799, length: 100 }, '--blocks_per_epoch overrides the tempo')
+  t.throws(() => epochWindow(legacy(5, 0)), /tempo 0/)
+  // stateful: epoch 41 began at block 1000 (LastEpochBlock); tempo 360 steps it at 1360, or sooner when the owner triggers one
+  const stateful = { scheduler: 'stateful' as const, netuid: 1, tempo: 360, block: 1100, lastEpochBlock: 1000, pendingEpochAt: 0, epochIndex: 41, blocksSinceLastStep: 100 }
+  t.same(epochWindow(epochInfo(stateful)), { index: 41, startBlock: 1000, endBlock: 1359, length: 360 })
+  t.same(epochWindow(epochInfo({ ...stateful, pendingEpochAt: 1150 })), { index: 41, startBlock: 1000, endBlock: 1149, length: 360 })
 })
 
-t.test('seeds from block hashes: stable, and different per block and purpose', async (t) => {
-  const h = `0x${'ab'.repeat(32)}`
-  t.equal(seedFromBlockHash(h, 'evaluate'), seedFromBlockHash(h.toUpperCase().replace('0X', '0x'), 'evaluate'))
-  t.not(seedFromBlockHash(h, 'evaluate'), seedFromBlockHash(`0x${'cd'.repeat(32)}`, 'evaluate'))
-  t.not(seedFromBlockHash(h, 'evaluate'), seedFromBlockHash(h, 'sample'))
-  t.ok(seedFromBlockHash(h, 'evaluate') < 2n ** 64n)
+t.test('the end-of-epoch margin: 10 blocks, or a quarter of a short epoch', async (t) => {
+  const at5 = epochInfo({ scheduler: 'legacy', netuid: 1, tempo: 360, block: 5 })
+  t.equal(endOfEpochMargin(epochWindow(at5)), 10)
+  t.equal(endOfEpochMargin(epochWindow(at5, 10)), 2, '--blocks_per_epoch 10 still leaves 8 blocks to evaluate in')
+  t.equal(endOfEpochMargin(epochWindow(at5, 3)), 0)
 })

@@ -9,8 +9,10 @@ import t from 'tap'
 
 import { mergeCompetitionConfig } from '../../lib/config/index.js'
 import { countingRows, localCompetitionConfig, toJsonl } from '../../lib/local/index.js'
+import { trainingKey } from '../../lib/validator/miner-run.js'
 import { ResultStore, type StoreState } from '../../lib/validator/store/index.js'
 import { localSubnet, type TestMiner } from '../helpers/local-subnet.js'
+import { binPath } from '../helpers/bin.js'
 import { repoRoot } from '../helpers/paths.js'
 
 const MINERS = 6
@@ -23,7 +25,7 @@ interface Child {
 }
 
 function startValidator(args: string[]): Child {
-  const child = spawn(process.execPath, [...process.execArgv, join(repoRoot, 'bin/flock-validator.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [binPath('flock-validator'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   const out: Child = { stdout: [], stderr: '', exit: new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal }))), kill: (s) => child.kill(s) }
   let buf = ''
   child.stdout.on('data', (d: Buffer) => {
@@ -37,6 +39,8 @@ function startValidator(args: string[]): Child {
 }
 
 const scored = (s: StoreState) => Object.values(s.results).filter((r) => r.status === 'scored')
+/** Trainings of a result key are counted under trainingKey(key). */
+const trained = (s: StoreState, key: string) => s.starts[trainingKey(key)] ?? 0
 
 /** Polls the store (read-only) until `done`; fails if the process exits first. */
 async function waitForStore(dir: string, child: Child, done: (s: StoreState) => boolean): Promise<StoreState> {
@@ -71,7 +75,7 @@ t.test('SIGKILL mid-round, SIGTERM mid-round, then a clean finish', async (t) =>
 
   // 2. restart; SIGTERM once one more result is recorded and the next run has started
   const b = startValidator(args)
-  const running = (st: StoreState) => Object.keys(st.starts).some((k) => !st.results[k] && st.starts[k]! > (afterKill.starts[k] ?? 0))
+  const running = (st: StoreState) => Object.keys(st.results).length < MINERS && Object.keys(st.starts).some((k) => st.starts[k]! > (afterKill.starts[k] ?? 0))
   await waitForStore(storeDir, b, (st) => scored(st).length > finishedA.length && running(st))
   b.kill('SIGTERM')
   const bExit = await b.exit
@@ -92,11 +96,11 @@ t.test('SIGKILL mid-round, SIGTERM mid-round, then a clean finish', async (t) =>
   t.equal(scored(final).length, MINERS, 'every miner scored')
   for (const r of finishedA) {
     t.same(final.results[r.key], r, `uid ${r.uid}: the result recorded before SIGKILL is kept as it was`)
-    t.equal(final.starts[r.key], afterKill.starts[r.key], `uid ${r.uid}: not evaluated again after SIGKILL`)
+    t.equal(trained(final, r.key), trained(afterKill, r.key), `uid ${r.uid}: not evaluated again after SIGKILL`)
   }
-  for (const r of finishedB) t.equal(final.starts[r.key], afterTerm.starts[r.key], `uid ${r.uid}: not evaluated again after SIGTERM`)
-  // every start is a finished run, an abandoned one, or the one SIGKILL cut short (at most one)
-  const cutShort = Object.keys(final.starts).map((k) => final.starts[k]! - (final.results[k] ? 1 : 0) - (final.abandoned[k] ?? 0))
+  for (const r of finishedB) t.equal(trained(final, r.key), trained(afterTerm, r.key), `uid ${r.uid}: not evaluated again after SIGTERM`)
+  // every training start is a finished run, an abandoned one, or the one SIGKILL cut short (at most one)
+  const cutShort = Object.keys(final.results).map((k) => trained(final, k) - 1 - (final.abandoned[trainingKey(k)] ?? 0))
   t.ok(cutShort.every((n) => n === 0 || n === 1), 'no run unaccounted for')
   t.ok(cutShort.reduce((x, y) => x + y, 0) <= 1, 'only the SIGKILL can have cut a run short')
 

@@ -5,7 +5,7 @@ import t from 'tap'
 
 import { countingRows, toJsonl } from '../../lib/local/index.js'
 import { commitmentId, resultKey } from '../../lib/validator/context.js'
-import { StopRequested } from '../../lib/validator/evaluate-miner.js'
+import { StopRequested, trainingKey } from '../../lib/validator/miner-run.js'
 import type { Reporter } from '../../lib/validator/reporter.js'
 import { ResultStore } from '../../lib/validator/store/index.js'
 import { localSubnet } from '../helpers/local-subnet.js'
@@ -47,10 +47,10 @@ t.test('a dataset during which the validator died twice is not tried a third tim
   t.teardown(() => v.close())
   const commitBlock = (await s.net.chain.commitmentOf(s.netuid, miner.hotkey))!.block
   const key = resultKey(v.validator.context, commitmentId(miner.hotkey, commitBlock, miner.text))
-  // two starts with no result and no clean stop, as two crashed processes leave them
-  await v.store.recordStart(key)
-  await v.store.recordStart(key)
+  // two training starts with no result and no clean stop, as two crashed processes leave them
+  await v.store.recordStart(trainingKey(key))
+  await v.store.recordStart(trainingKey(key))
   const r = await v.validator.runRound({ signal: new AbortController().signal, wholeQueue: true })
   t.match(r.ranking, [{ uid: miner.uid, eligible: false, code: 'training-failed', reason: /died during 2 evaluations/ }])
-  t.equal(v.store.starts(key), 2, 'not started a third time')
+  t.equal(v.store.starts(trainingKey(key)), 2, 'not started a third time')
 })

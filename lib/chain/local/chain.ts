@@ -3,14 +3,20 @@ import { dirname, join } from 'node:path'
 
 import { blake2AsHex, isAddress } from '@polkadot/util-crypto'
 
+import { u8aToHex } from '@polkadot/util'
+
 import { fieldsToText, textToFields } from '../commitment-fields.js'
-import { blocksUntilNextEpoch, epochIndex } from '../epoch.js'
+import { currentEpoch, epochIndex, epochInfo, predictRevealBlock } from '../epoch.js'
 import { ChainDispatchError, ChainRequestError } from '../errors.js'
 import { PendingRevealStore } from '../pending-reveals.js'
 import { commitAndRecord, revealDue } from '../reveal.js'
-import type { BlockRef, Chain, CommitmentRecord, CommitmentSpace, EpochInfo, Metagraph, PendingReveal, RevealOutcome, TxReceipt, WeightsPolicy } from '../types.js'
+import { encryptTimelocked } from '../timelock.js'
+import type {
+  BlockRef, Chain, CommitmentRecord, CommitmentSpace, EpochInfo, Metagraph, PendingReveal, PublishOptions, RevealOutcome, TimelockedCommit, TxReceipt, WeightsPolicy,
+} from '../types.js'
 import type { Hotkey } from '../wallet.js'
 import { checkWeightsArgs } from '../weights.js'
+import { encodeWeightsPayload } from '../weights-tlock.js'
 import * as rt from './runtime.js'
 import { newSubnet, type LocalState, type LocalSubnet } from './state.js'
 import { LocalStateFile } from './store.js'
@@ -26,6 +32,8 @@ export interface LocalChainOptions {
   blockTimeMs?: number | null
   /** For a new chain: commitment space per hotkey per epoch (subtensor: 3100). */
   maxSpace?: number
+  /** For a new chain: its genesis hash (0x + 64 hex), so its block hashes are known in advance; default random. */
+  genesisHash?: string
   /** Clock, for the block timer. */
   now?: () => number
 }
@@ -37,6 +45,8 @@ export interface LocalSubnetParams {
   commitRevealEnabled?: boolean
   revealPeriodEpochs?: number
   minAllowedWeights?: number
+  /** CommitRevealWeightsVersion; 4 (the default) takes timelocked commits. */
+  commitRevealVersion?: number
 }
 
 export class LocalChain implements Chain {
@@ -58,9 +68,13 @@ export class LocalChain implements Chain {
 
   static async open(options: LocalChainOptions): Promise<LocalChain> {
     if (typeof options.hotkey === 'string' && !isAddress(options.hotkey)) throw new ChainRequestError(`hotkey ${JSON.stringify(options.hotkey)} is not an SS58 address`)
+    if (options.genesisHash !== undefined && !/^0x[0-9a-f]{64}$/.test(options.genesisHash)) throw new ChainRequestError(`genesisHash ${JSON.stringify(options.genesisHash)} is not 0x + 64 lower-case hex`)
     const file = new LocalStateFile(options.path)
     const now = options.now ?? Date.now
-    await file.ensure({ blockTimeMs: options.blockTimeMs ?? null, maxSpace: options.maxSpace ?? 3100, now: now() })
+    await file.ensure({
+      blockTimeMs: options.blockTimeMs ?? null, maxSpace: options.maxSpace ?? 3100, now: now(),
+      ...(options.genesisHash !== undefined ? { genesisHash: options.genesisHash } : {}),
+    })
     const state = await file.read()
     return new LocalChain(file, state.genesisHash, options)
   }
@@ -76,7 +90,7 @@ export class LocalChain implements Chain {
   /** Moves the stored block up to the wall clock before a write. */
   #catchUp(state: LocalState): void {
     const elapsed = this.#elapsed(state)
-    state.block += elapsed
+    for (let i = 0; i < elapsed; i++) rt.revealTimelocked(state, ++state.block)
     if (state.blockTimeMs) state.anchorMs += elapsed * state.blockTimeMs
   }
 
@@ -96,6 +110,8 @@ export class LocalChain implements Chain {
     const block = await this.#file.update((state) => {
       this.#catchUp(state)
       const next = state.block + 1
+      // the block step runs before the block's extrinsics
+      rt.revealTimelocked(state, next)
       const trial = structuredClone(state)
       try {
         apply(trial, who, next)
@@ -134,10 +150,7 @@ export class LocalChain implements Chain {
   }
 
   epoch(netuid: number): Promise<EpochInfo> {
-    return this.#read((state, head) => {
-      const { tempo } = this.#subnet(state, netuid)
-      return { block: head, tempo, blocksUntilNextEpoch: blocksUntilNextEpoch(netuid, tempo, head) }
-    })
+    return this.#read((state, head) => epochInfo(rt.epochState(netuid, this.#subnet(state, netuid), head)))
   }
 
   weightsPolicy(netuid: number): Promise<WeightsPolicy> {
@@ -145,7 +158,7 @@ export class LocalChain implements Chain {
       const s = this.#subnet(state, netuid)
       return {
         rateLimit: s.weightsSetRateLimit, versionKey: BigInt(s.weightsVersionKey), commitRevealEnabled: s.commitRevealEnabled,
-        revealPeriodEpochs: s.revealPeriodEpochs, tempo: s.tempo,
+        revealPeriodEpochs: s.revealPeriodEpochs, tempo: s.tempo, commitRevealVersion: s.commitRevealVersion ?? 4,
       }
     })
   }
@@ -185,7 +198,8 @@ export class LocalChain implements Chain {
     })
   }
 
-  async publishCommitment(netuid: number, text: string): Promise<TxReceipt> {
+  async publishCommitment(netuid: number, text: string, options: PublishOptions = {}): Promise<TxReceipt> {
+    if (options.timelockBlocks !== undefined) throw new ChainRequestError('the local chain has no timelocked commitments: commit without a timelock')
     const fields = textToFields(text)
     return this.#extrinsic(`Commitments.set_commitment on subnet ${netuid}`, (s, who, block) => rt.setCommitment(s, who, block, netuid, fields))
   }
@@ -195,39 +209,73 @@ export class LocalChain implements Chain {
     return this.#read((state, head) => {
       const subnet = this.#subnet(state, netuid)
       const usage = subnet.usedSpace[who]
-      const used = usage && usage.lastEpoch === epochIndex(netuid, subnet.tempo, head) ? usage.used : 0
+      const used = usage && usage.lastEpoch === currentEpoch(rt.epochState(netuid, subnet, head)) ? usage.used : 0
       // the local chain holds no deposits
       return { used, max: state.maxSpace, deposit: subnet.commitments[who] ? 0n : null }
     })
   }
 
-  async setWeights(netuid: number, uids: number[], values: number[], versionKey?: bigint): Promise<TxReceipt> {
+  #mainMechanism(mechanismId: number): void {
+    if (mechanismId !== 0) throw new ChainRequestError(`the local chain has one mechanism per subnet; mechanism ${mechanismId} does not exist`)
+  }
+
+  async setWeights(netuid: number, uids: number[], values: number[], versionKey?: bigint, mechanismId = 0): Promise<TxReceipt> {
     checkWeightsArgs(netuid, uids, values, versionKey)
+    this.#mainMechanism(mechanismId)
     const key = versionKey ?? (await this.weightsPolicy(netuid)).versionKey
     return this.#extrinsic(`SubtensorModule.set_weights on subnet ${netuid}`, (s, who, block) => rt.setWeights(s, who, block, netuid, uids, values, key))
   }
 
-  async commitWeights(netuid: number, uids: number[], values: number[], versionKey?: bigint): Promise<PendingReveal & { receipt: TxReceipt }> {
+  async commitWeights(netuid: number, uids: number[], values: number[], versionKey?: bigint, mechanismId = 0): Promise<PendingReveal & { receipt: TxReceipt }> {
     checkWeightsArgs(netuid, uids, values, versionKey)
+    this.#mainMechanism(mechanismId)
     const hotkey = this.#signer()
     const key = versionKey ?? (await this.weightsPolicy(netuid)).versionKey
     return commitAndRecord({
-      store: this.#store, genesisHash: this.genesisHash, hotkey, netuid, uids, values, versionKey: key,
+      store: this.#store, genesisHash: this.genesisHash, hotkey, netuid, mechanismId, uids, values, versionKey: key,
       submit: (commitHash) => this.#extrinsic(`SubtensorModule.commit_weights on subnet ${netuid}`, (s, who, block) => rt.commitWeights(s, who, block, netuid, commitHash)),
     })
   }
 
+  /**
+   * Timelocked to the chain's own beacon, whose rounds are block numbers: the round is the
+   * block the reveal epoch starts at (legacy scheduler, as the SDK predicts it). The block step
+   * of that block decrypts and applies the weights.
+   */
+  async commitTimelockedWeights(netuid: number, uids: number[], values: number[], versionKey?: bigint, mechanismId = 0): Promise<TimelockedCommit> {
+    checkWeightsArgs(netuid, uids, values, versionKey)
+    this.#mainMechanism(mechanismId)
+    const hotkey = this.#signer()
+    const policy = await this.weightsPolicy(netuid)
+    const key = versionKey ?? policy.versionKey
+    const plaintext = encodeWeightsPayload({ hotkey, uids, values, versionKey: key })
+    let revealBlock = 0
+    let round = 0n
+    const receipt = await this.#extrinsic(`SubtensorModule.commit_timelocked_weights on subnet ${netuid}`, (s, who, block) => {
+      const predicted = predictRevealBlock(rt.epochState(netuid, rt.subnetOf(s, netuid), block - 1), policy.revealPeriodEpochs)
+      if (predicted === null) throw new ChainRequestError(`subnet ${netuid} runs no epochs (tempo 0): weights committed now would never be revealed`)
+      revealBlock = predicted
+      round = BigInt(predicted)
+      const commit = encryptTimelocked(plaintext, round, { publicKey: rt.beaconOf(s).publicKey })
+      rt.commitTimelockedWeights(s, who, block, netuid, u8aToHex(commit), predicted, policy.commitRevealVersion)
+    })
+    return { receipt, revealRound: round, revealBlock, commitRevealVersion: policy.commitRevealVersion }
+  }
+
   async revealPendingWeights(netuid: number): Promise<RevealOutcome[]> {
     const hotkey = this.#signer()
-    const [policy, { block, onChain }] = await Promise.all([
+    const [policy, { epoch, onChain }] = await Promise.all([
       this.weightsPolicy(netuid),
-      this.#read((state, head) => ({
-        block: head,
-        onChain: (state.subnets[String(netuid)]?.weightCommits[hotkey] ?? []).map(([hash, commitBlock]) => ({ hash, commitBlock })),
-      })),
+      this.#read((state, head) => {
+        const subnet = this.#subnet(state, netuid)
+        return {
+          epoch: rt.epochState(netuid, subnet, head),
+          onChain: (subnet.weightCommits[hotkey] ?? []).map(([hash, commitBlock]) => ({ hash, commitBlock, commitEpoch: epochIndex(netuid, subnet.tempo, commitBlock) })),
+        }
+      }),
     ])
     return revealDue({
-      store: this.#store, genesisHash: this.genesisHash, hotkey, netuid, block, policy, onChain,
+      store: this.#store, genesisHash: this.genesisHash, hotkey, netuid, epoch, revealPeriodEpochs: policy.revealPeriodEpochs, onChain: async () => onChain,
       reveal: (p) => this.#extrinsic(`SubtensorModule.reveal_weights on subnet ${netuid}`, (s, who, at) =>
         rt.revealWeights(s, who, at, netuid, p.uids, p.values, p.salt, BigInt(p.versionKey))),
     })
@@ -277,7 +325,7 @@ export class LocalChain implements Chain {
     if (!Number.isInteger(count) || count < 0) throw new ChainRequestError(`cannot advance ${count} blocks`)
     const block = await this.#file.update((state) => {
       this.#catchUp(state)
-      state.block += count
+      for (let i = 0; i < count; i++) rt.revealTimelocked(state, ++state.block)
       return state.block
     })
     return { number: block, hash: this.#blockHash(block) }
@@ -292,6 +340,7 @@ function subnetFields(p: LocalSubnetParams): Partial<LocalSubnet> {
   if (p.commitRevealEnabled !== undefined) out.commitRevealEnabled = p.commitRevealEnabled
   if (p.revealPeriodEpochs !== undefined) out.revealPeriodEpochs = p.revealPeriodEpochs
   if (p.minAllowedWeights !== undefined) out.minAllowedWeights = p.minAllowedWeights
+  if (p.commitRevealVersion !== undefined) out.commitRevealVersion = p.commitRevealVersion
   return out
 }
 

@@ -25,6 +25,19 @@ export interface LocalSubnet {
   weights: Record<string, Array<[number, number]>>
   /** Per hotkey: [commit hash, commit block], oldest first. */
   weightCommits: Record<string, Array<[string, number]>>
+  /** CommitRevealWeightsVersion: 4 takes timelocked commits. Absent in older files: 4. */
+  commitRevealVersion?: number
+  /** Timelocked weight commits waiting for their round (local rounds are block numbers). */
+  timelockedCommits?: LocalTimelockedCommit[]
+}
+
+export interface LocalTimelockedCommit {
+  hotkey: string
+  commitBlock: number
+  commitEpoch: number
+  /** 0x-hex ciphertext. */
+  commit: string
+  revealRound: number
 }
 
 export interface LocalState {
@@ -35,6 +48,8 @@ export interface LocalState {
   blockTimeMs: number | null
   anchorMs: number
   maxSpace: number
+  /** Secret of the chain's own timelock beacon (hex scalar); created with the first timelocked commit. */
+  beaconSecret?: string
   subnets: Record<string, LocalSubnet>
 }
 
@@ -53,6 +68,7 @@ export function checkState(path: string, doc: unknown): LocalState {
   if (doc.blockTimeMs !== null && !(isInt(doc.blockTimeMs) && doc.blockTimeMs > 0)) bad('blockTimeMs')
   if (!isInt(doc.anchorMs)) bad('anchorMs')
   if (!isInt(doc.maxSpace)) bad('maxSpace')
+  if (doc.beaconSecret !== undefined && (typeof doc.beaconSecret !== 'string' || !/^[0-9a-f]{64}$/.test(doc.beaconSecret))) bad('beaconSecret')
   if (!isObj(doc.subnets)) bad('subnets')
   for (const [netuid, s] of Object.entries(doc.subnets as Record<string, unknown>)) {
     const at = `subnets.${netuid}`
@@ -76,6 +92,14 @@ export function checkState(path: string, doc: unknown): LocalState {
     for (const [hotkey, list] of Object.entries(s.weightCommits as Record<string, unknown>)) {
       if (!Array.isArray(list) || !list.every((e) => Array.isArray(e) && typeof e[0] === 'string' && isInt(e[1]))) bad(`${at}.weightCommits.${hotkey}`)
     }
+    if (s.commitRevealVersion !== undefined && !isInt(s.commitRevealVersion)) bad(`${at}.commitRevealVersion`)
+    if (s.timelockedCommits !== undefined) {
+      if (!Array.isArray(s.timelockedCommits)) bad(`${at}.timelockedCommits`)
+      ;(s.timelockedCommits as unknown[]).forEach((c, i) => {
+        if (!isObj(c) || typeof c.hotkey !== 'string' || !isInt(c.commitBlock) || !isInt(c.commitEpoch) || !isInt(c.revealRound) ||
+          typeof c.commit !== 'string' || !/^0x([0-9a-f]{2})*$/.test(c.commit)) bad(`${at}.timelockedCommits[${i}]`)
+      })
+    }
   }
   return doc as unknown as LocalState
 }
@@ -88,6 +112,7 @@ export function newSubnet(params: Partial<Omit<LocalSubnet, 'neurons' | 'commitm
     commitRevealEnabled: false,
     revealPeriodEpochs: 1,
     minAllowedWeights: 1,
+    commitRevealVersion: 4,
     ...params,
     neurons: [],
     commitments: {},

@@ -20,14 +20,14 @@ export class LocalStateFile {
     this.path = path
   }
 
-  /** Creates the file with a fresh genesis unless it exists. */
-  async ensure(init: { blockTimeMs: number | null; maxSpace: number; now: number }): Promise<void> {
+  /** Creates the file with a fresh genesis (or the one given) unless it exists. */
+  async ensure(init: { blockTimeMs: number | null; maxSpace: number; now: number; genesisHash?: string }): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true })
     await this.#locked(async () => {
       if ((await readJsonFile(this.path)) !== undefined) return
       const genesis: LocalState = {
         version: 1,
-        genesisHash: `0x${randomBytes(32).toString('hex')}`,
+        genesisHash: init.genesisHash ?? `0x${randomBytes(32).toString('hex')}`,
         block: 0,
         blockTimeMs: init.blockTimeMs,
         anchorMs: init.now,

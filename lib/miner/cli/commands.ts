@@ -1,15 +1,15 @@
 /** The three commands: each builds its objects, runs one lib/miner function and prints the result. */
+import { commitmentOfContent } from '../../chain/index.js'
+import { competitionFiles } from '../../cli/competition.js'
 import type { CompetitionConfig } from '../../config/index.js'
 import { DatasetError } from '../../dataset/index.js'
-import { InvalidArgumentError } from '../../errors.js'
-import { resolvePreviewAssets } from '../assets.js'
+import { type ChatTokenizer, loadChatTokenizer } from '../../tokenize/index.js'
 import { type CheckedDataset, checkDataset, readAndCheckDataset } from '../dataset-file.js'
 import { formatDatasetReport, formatPreview, formatSubmit } from '../format.js'
-import { ensureLocalModel, exists } from '../local.js'
-import { previewDataset } from '../preview.js'
+import { previewDataset, type PreviewSeeds } from '../preview.js'
 import { createProgressReporter } from '../progress.js'
 import { submitDataset } from '../submit.js'
-import { competitionConfig, type Context, hub, hubCache, signingChain } from './context.js'
+import { competitionConfig, type Context, hotkeyOf, hub, hubCache, readingChain, signingChain, walletGiven } from './context.js'
 
 /** JSON with bigints as decimal strings. */
 export function toJson(value: unknown): string {
@@ -22,11 +22,25 @@ function print(ctx: Context, value: object, text: string): void {
 
 const signal = (ctx: Context) => (ctx.io.signal ? { signal: ctx.io.signal } : {})
 
+/** --model, else with --local the local model; else no tokenizer (the schema and limits only). Call after competitionConfig (which writes the local model). */
+async function validationTokenizer(ctx: Context): Promise<{ tokenizer: ChatTokenizer; name: string } | null> {
+  const dir = ctx.args.model ? ctx.path(ctx.args.model) : (ctx.local?.model ?? null)
+  return dir === null ? null : { tokenizer: await loadChatTokenizer(dir), name: dir }
+}
+
 export async function validateCommand(ctx: Context): Promise<number> {
   const config = await competitionConfig(ctx)
-  const report = await checkDataset({ path: ctx.path(ctx.args.dataset_path), config, maxIssues: ctx.args.max_issues, ...signal(ctx) })
-  print(ctx, report, formatDatasetReport(report))
-  return report.ok ? 0 : 1
+  const tokenizer = await validationTokenizer(ctx)
+  try {
+    const report = await checkDataset({
+      path: ctx.path(ctx.args.dataset_path), config, maxIssues: ctx.args.max_issues, ...signal(ctx),
+      ...(tokenizer ? { tokenizer: { ...tokenizer, onStart: (rows) => ctx.log.debug({ rows, tokenizer: tokenizer.name }, 'validate: tokenizing every row') } } : {}),
+    })
+    print(ctx, report, formatDatasetReport(report))
+    return report.ok ? 0 : 1
+  } finally {
+    await tokenizer?.tokenizer.close()
+  }
 }
 
 async function validDataset(ctx: Context, path: string, config: CompetitionConfig): Promise<CheckedDataset> {
@@ -35,50 +49,65 @@ async function validDataset(ctx: Context, path: string, config: CompetitionConfi
   return checked
 }
 
-function parseSeed(text: string | undefined): bigint | undefined {
-  if (text === undefined) return undefined
-  if (!/^\d{1,20}$/.test(text) || BigInt(text) >= 1n << 64n) throw new InvalidArgumentError(`--seed must be an integer in [0, 2^64), got ${JSON.stringify(text)}`)
-  return BigInt(text)
+/**
+ * The seeds validators use: with the wallet flags, the hotkey's commitment of this content
+ * gives them (its block hash); otherwise, or when it commits other content, `--seeds` draws.
+ */
+async function previewSeeds(ctx: Context, contentHash: string, notes: string[]): Promise<PreviewSeeds> {
+  const draws: PreviewSeeds = { source: 'draws', count: ctx.args.seeds }
+  if (ctx.args.seed !== undefined) return { source: 'option', seed: BigInt(ctx.args.seed) }
+  if (!walletGiven(ctx)) {
+    notes.push('not looked up on chain (give the wallet flags to use your commitment\'s seed)')
+    return draws
+  }
+  const hotkey = await hotkeyOf(ctx)
+  const chain = await readingChain(ctx)
+  try {
+    const record = await chain.commitmentOf(ctx.args.netuid, hotkey.address)
+    if (!record) {
+      notes.push(`hotkey ${hotkey.address} has no commitment on subnet ${ctx.args.netuid} yet`)
+      return draws
+    }
+    if (!commitmentOfContent(record.text, contentHash, hotkey.address)) {
+      notes.push(`the commitment of hotkey ${hotkey.address} (block ${record.block}) is for other content than this file`)
+      return draws
+    }
+    return { source: 'commitment', block: record.block, blockHash: await chain.blockHash(record.block), commitment: record.text! }
+  } finally {
+    await chain.close()
+  }
 }
 
 export async function previewCommand(ctx: Context): Promise<number> {
   const { args } = ctx
-  const seed = parseSeed(args.seed)
   const config = await competitionConfig(ctx)
   const datasetPath = ctx.path(args.dataset_path)
   // before downloading a model for it
   const checked = await validDataset(ctx, datasetPath, config)
-  let modelDir = args.model ? ctx.path(args.model) : undefined
-  let evalPath = args.eval_path ? ctx.path(args.eval_path) : undefined
-  if (ctx.local) {
-    modelDir ??= await ensureLocalModel(ctx.local)
-    if (!evalPath && (await exists(ctx.local.evalFile))) evalPath = ctx.local.evalFile
-  }
-  const assets = await resolvePreviewAssets({
-    config,
-    ...(modelDir ? { modelDir } : {}),
-    ...(evalPath ? { evalPath } : {}),
-    ...(modelDir && evalPath ? {} : { cache: hubCache(ctx, hub(ctx)) }),
-    ...signal(ctx),
+  const notes: string[] = []
+  const seeds = await previewSeeds(ctx, checked.report.contentHash!, notes)
+  const modelDir = args.model ? ctx.path(args.model) : undefined
+  const evalPath = args.eval_path ? ctx.path(args.eval_path) : undefined
+  const fromHub = (modelDir ?? ctx.local?.model) === undefined || (evalPath ?? ctx.local?.evalSet) === undefined
+  const files = await competitionFiles({
+    config, local: ctx.local, ...(modelDir ? { modelDir } : {}), ...(evalPath ? { evalPath } : {}),
+    ...(fromHub ? { cache: hubCache(ctx, hub(ctx)) } : {}), ...signal(ctx),
   })
+  if (modelDir !== undefined && modelDir !== ctx.local?.model) notes.push(`--model ${modelDir} is not the competition's base model: validators may compute another loss`)
+  if (evalPath !== undefined && evalPath !== ctx.local?.evalSet) notes.push(`--eval_path ${evalPath} is not the competition's eval set: validators may compute another loss`)
+  if (seeds.source === 'option') notes.push('--seed given: validators seed from the hash of your commitment\'s block instead')
   const progress = createProgressReporter({ stream: ctx.io.stderr, logger: ctx.log })
   let result
   try {
     result = await previewDataset({
-      datasetPath,
-      checked,
-      modelDir: assets.modelDir,
-      evalPath: assets.evalPath,
-      config,
-      numThreads: args.threads,
-      onProgress: (p) => progress.onProgress(p),
-      ...(seed !== undefined ? { seed } : {}),
-      ...signal(ctx),
+      datasetPath, checked, modelDir: files.modelDir, evalPath: files.evalPath, config, seeds, numThreads: args.threads,
+      onProgress: (p) => progress.onProgress(p), ...signal(ctx),
     })
   } finally {
     progress.stop()
   }
-  print(ctx, { ...result, assets }, formatPreview(result, assets))
+  const validatorsLoss = seeds.source === 'commitment' && notes.length === 0
+  print(ctx, { ...result, validatorsLoss, notes, assets: { model: files.model, eval: files.eval } }, formatPreview(result, { validatorsLoss, notes, model: files.model, eval: files.eval }))
   return 0
 }
 
@@ -101,6 +130,7 @@ export async function submitCommand(ctx: Context): Promise<number> {
       config,
       logger: ctx.log,
       ...(args.private !== undefined ? { private: args.private } : {}),
+      ...(args.timelock_blocks !== undefined ? { timelockBlocks: args.timelock_blocks } : {}),
       ...signal(ctx),
     })
     print(ctx, result, formatSubmit(result))

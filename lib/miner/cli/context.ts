@@ -3,12 +3,13 @@ import { join, resolve } from 'node:path'
 
 import type { Logger } from 'pino'
 
-import { type Chain, loadHotkey, SubtensorChain } from '../../chain/index.js'
+import { type Chain, type Hotkey, LocalChain, loadHotkey, SubtensorChain } from '../../chain/index.js'
 import { logLevel } from '../../cli/common-flags.js'
+import { loadCompetition } from '../../cli/competition.js'
 import { createLogger } from '../../cli/logger.js'
-import { type CompetitionConfig, defaultCompetitionConfig, loadCompetitionConfig } from '../../config/index.js'
+import type { CompetitionConfig } from '../../config/index.js'
 import { defaultHubCacheDir, HfHub, type Hub, HubCache, LocalHub } from '../../hub/index.js'
-import { exists, type LocalLayout, localLayout, openLocalChain } from '../local.js'
+import { defaultLocalStateDir, localNetworkPaths, openLocalNetwork, type LocalNetwork, type LocalNetworkPaths } from '../../local/index.js'
 import type { MinerArgs } from './args.js'
 
 export interface CliIo {
@@ -21,33 +22,53 @@ export interface CliIo {
 
 export interface Context {
   args: MinerArgs
+  /** The flags as given (to tell a flag given from its default). */
+  argv: readonly string[]
   io: CliIo
   log: Logger
-  /** the `--local` layout, or null */
-  local: LocalLayout | null
+  /** --state-dir, resolved (default ~/.flock/local) */
+  stateDir: string
+  /** the `--local` network's files, or null */
+  local: LocalNetworkPaths | null
   /** a path flag, resolved against the working folder */
   path(p: string): string
 }
 
-export function makeContext(args: MinerArgs, io: CliIo): Context {
+export function makeContext(args: MinerArgs, argv: readonly string[], io: CliIo): Context {
+  const stateDir = args['state-dir'] !== undefined ? resolve(io.cwd, args['state-dir']) : defaultLocalStateDir()
   return {
     args,
+    argv,
     io,
     log: createLogger({ name: 'flock-miner', level: logLevel(args), destination: io.stderr }),
-    local: args.local ? localLayout(args['state-dir']) : null,
+    stateDir,
+    local: args.local ? localNetworkPaths(stateDir) : null,
     path: (p) => resolve(io.cwd, p),
   }
 }
 
-/** --config, else (with --local) <state-dir>/config.json when present, else the embedded default. */
+/** The competition config, resolved as the validator resolves it (lib/cli/competition.ts). */
 export async function competitionConfig(ctx: Context): Promise<CompetitionConfig> {
-  if (ctx.args.config) return loadCompetitionConfig(ctx.path(ctx.args.config))
-  if (ctx.local && (await exists(ctx.local.configFile))) return loadCompetitionConfig(ctx.local.configFile)
-  return defaultCompetitionConfig
+  // the local subnet's config file is written when the network is first opened
+  if (ctx.local) await localNetwork(ctx)
+  return (await loadCompetition({ ...(ctx.args.config ? { config: ctx.path(ctx.args.config) } : {}), local: ctx.local })).config
+}
+
+const opened = new WeakMap<Context, Promise<LocalNetwork>>()
+
+/** The --local network, created (subnet, owner, validator, model, eval set, config) when missing. */
+export function localNetwork(ctx: Context): Promise<LocalNetwork> {
+  if (!ctx.local) throw new Error('not a --local run')
+  let net = opened.get(ctx)
+  if (!net) {
+    net = openLocalNetwork({ stateDir: ctx.stateDir, netuid: ctx.args.netuid })
+    opened.set(ctx, net)
+  }
+  return net
 }
 
 export function hub(ctx: Context): Hub {
-  if (ctx.local) return new LocalHub(ctx.local.hubDir)
+  if (ctx.local) return new LocalHub(ctx.local.hub)
   return new HfHub({
     ...(ctx.args.hf_token !== undefined ? { token: ctx.args.hf_token } : {}),
     ...(ctx.args.hub_url ?? ctx.io.env.HF_ENDPOINT ? { hubUrl: ctx.args.hub_url ?? ctx.io.env.HF_ENDPOINT } : {}),
@@ -57,18 +78,35 @@ export function hub(ctx: Context): Hub {
 }
 
 export function hubCache(ctx: Context, from: Hub): HubCache {
-  const cacheDir = ctx.args.cache_dir ? ctx.path(ctx.args.cache_dir) : ctx.local ? ctx.local.cacheDir : defaultHubCacheDir()
+  const cacheDir = ctx.args.cache_dir ? ctx.path(ctx.args.cache_dir) : ctx.local ? ctx.local.minerCache : defaultHubCacheDir(ctx.io.env)
   return new HubCache({ hub: from, cacheDir, logger: ctx.log })
+}
+
+/** Whether any --wallet.* flag was given: preview then looks up the hotkey's commitment. */
+export function walletGiven(ctx: Context): boolean {
+  return ctx.argv.some((a) => a.startsWith('--wallet.') || a.startsWith('--wallet='))
+}
+
+export function hotkeyOf(ctx: Context): Promise<Hotkey> {
+  const { wallet } = ctx.args
+  const walletPath = wallet.path.startsWith('~') ? wallet.path : ctx.path(wallet.path)
+  return loadHotkey({ path: walletPath, name: wallet.name, hotkey: wallet.hotkey })
 }
 
 /** A chain client signing with the wallet's hotkey; with --local the hotkey is registered on the local subnet if needed. */
 export async function signingChain(ctx: Context): Promise<Chain> {
-  const { wallet, netuid } = ctx.args
-  const walletPath = wallet.path.startsWith('~') ? wallet.path : ctx.path(wallet.path)
-  const hotkey = await loadHotkey({ path: walletPath, name: wallet.name, hotkey: wallet.hotkey })
-  if (!ctx.local) return SubtensorChain.connect({ network: ctx.args.subtensor.network, hotkey })
-  const setup = await openLocalChain({ layout: ctx.local, hotkey, netuid })
-  if (setup.createdSubnet) ctx.log.info({ netuid, chain: ctx.local.chainFile }, 'local chain: created the subnet')
-  if (setup.registered) ctx.log.info({ netuid, hotkey: hotkey.address, uid: setup.uid }, 'local chain: registered the hotkey')
-  return setup.chain
+  const hotkey = await hotkeyOf(ctx)
+  const blockTime = ctx.args.subtensor.block_time
+  if (!ctx.local) return SubtensorChain.connect({ network: ctx.args.subtensor.network, hotkey, ...(blockTime !== undefined ? { blockSeconds: blockTime } : {}) })
+  const net = await localNetwork(ctx)
+  if (net.createdSubnet) ctx.log.info({ netuid: ctx.args.netuid, chain: net.paths.chain }, 'local chain: created the subnet (owner uid 0, validator uid 1)')
+  const client = await net.clientFor(hotkey)
+  if (client.registered) ctx.log.info({ netuid: ctx.args.netuid, hotkey: hotkey.address, uid: client.uid }, 'local chain: registered the hotkey')
+  return client.chain
+}
+
+/** A chain client that reads (no registration, no signing). */
+export async function readingChain(ctx: Context): Promise<Chain> {
+  if (!ctx.local) return SubtensorChain.connect({ network: ctx.args.subtensor.network })
+  return LocalChain.open({ path: (await localNetwork(ctx)).paths.chain })
 }

@@ -7,6 +7,7 @@ import yargs from 'yargs'
 
 import { DatasetError } from '../../dataset/index.js'
 import { CancelledError, FlockError } from '../../errors.js'
+import { usageError } from '../../cli/usage.js'
 import type { MinerArgs } from './args.js'
 import { minerParser } from './args.js'
 import { previewCommand, submitCommand, toJson, validateCommand } from './commands.js'
@@ -25,15 +26,15 @@ export async function runMinerCli(argv: readonly string[], io: CliIo): Promise<n
     minerParser(yargs()).parse([...argv], {}, (error, args, output) => resolve({ args: args as MinerArgs, ...(error ? { error } : {}), output }))
   })
   if (parsed.error) {
-    io.stderr.write(`${parsed.output || parsed.error.message}\n`)
+    io.stderr.write(`${usageError('flock-miner', parsed.error.message)}\n`)
     return 2
   }
   const args = parsed.args!
-  if (args.help) {
+  if (args.help || args.version) {
     io.stdout.write(`${parsed.output}\n`)
     return 0
   }
-  const ctx = makeContext(args, io)
+  const ctx = makeContext(args, argv, io)
   try {
     return await COMMANDS[String(args._[0])]!(ctx)
   } catch (err) {

@@ -15,3 +15,12 @@ export class StoreLockedError extends FlockError {
     super('E_STORE_LOCKED', message)
   }
 }
+
+/** A record or snapshot could not be written completely and durably (E_STORE_WRITE): a full disk, an I/O error. */
+export class StoreWriteError extends FlockError {
+  readonly path: string
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super('E_STORE_WRITE', `${path}: ${message}`, options)
+    this.path = path
+  }
+}

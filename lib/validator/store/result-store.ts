@@ -1,21 +1,26 @@
 /**
  * The validator's persistent store: every result with its reason, every evaluation
- * start, the smoothed weights. Records go to an fsynced journal as they happen; now and
- * then (and on a clean close) the whole state is written as a snapshot (temp file,
- * fsync, rename: write-file-atomic) and the journal starts over. Every entry carries a
- * sequence number and the snapshot the last one it holds, so a crash between the two
- * steps replays nothing twice. Killed at any instant, the store reopens with every
- * record whose write had returned.
+ * start, the smoothed weights. Records go to an fsynced, checksummed journal as they
+ * happen; now and then (and on a clean close) the whole state is written as a checksummed
+ * snapshot and a new journal begins after it. Each record carries a sequence number, the
+ * snapshot the last one it covers and the journal the one it continues from, so a crash
+ * between the two steps replays nothing twice, and a snapshot is never taken over a journal
+ * that holds more: a missing or older snapshot, a missing journal or a gap between them is
+ * reported as damage, not opened with records silently gone. Killed at any instant, the
+ * store reopens with every record whose write had returned.
+ *
+ * Stores written before checksums (format 1) open as before and are rewritten in the
+ * current format at once.
  */
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises'
+import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 
-import writeFileAtomic from 'write-file-atomic'
-
+import { type OpenWritable, openWritable } from '../../util/durable-write.js'
 import { StoreCorruptError } from './errors.js'
-import { Journal, parseJournal } from './journal.js'
+import { Journal, type JournalScan, scanJournal } from './journal.js'
 import { lockDir } from './lock.js'
-import { applyEntry, asEntry, emptyState, type JournalEntry, type MinerResult, type StoreState, type WeightsRecord } from './records.js'
+import { applyEntry, emptyState, type JournalEntry, type MinerResult, type StoreState, type WeightsRecord } from './records.js'
+import { readSnapshot, type Snapshot, writeSnapshot } from './snapshot.js'
 
 const SNAPSHOT = 'snapshot.json'
 const JOURNAL = 'journal.jsonl'
@@ -23,46 +28,64 @@ const JOURNAL = 'journal.jsonl'
 type NewEntry = JournalEntry extends infer E ? (E extends JournalEntry ? Omit<E, 'seq'> : never) : never
 
 export interface ResultStoreOptions {
-  /** Write a snapshot and empty the journal after this many entries. Default 500. */
+  /** Write a snapshot and begin a new journal after this many entries. Default 500. */
   compactEvery?: number
+  /** How the store opens files it writes (default: node's fs); tests inject short writes and full disks. */
+  openFile?: OpenWritable
 }
 
-async function readSnapshot(dir: string): Promise<StoreState> {
-  const path = join(dir, SNAPSHOT)
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyState()
-    throw err
-  }
-  let doc: { version?: unknown; state?: StoreState }
-  try {
-    doc = JSON.parse(text) as typeof doc
-  } catch {
-    throw new StoreCorruptError(path, 'is not JSON')
-  }
-  const s = doc.state
-  if (doc.version !== 1 || !s || !Number.isSafeInteger(s.lastSeq) || typeof s.results !== 'object' || typeof s.starts !== 'object' || typeof s.abandoned !== 'object') {
-    throw new StoreCorruptError(path, 'is not a validator store snapshot (version 1)')
-  }
-  return s
+interface Loaded {
+  state: StoreState
+  snapshot: Snapshot | null
+  journal: JournalScan
+  /** The last record the snapshot covers (0 without one). */
+  covered: number
 }
 
-function replay(dir: string, state: StoreState, values: unknown[]): void {
-  values.forEach((v, i) => {
-    const entry = asEntry(v)
-    if (!entry) throw new StoreCorruptError(join(dir, JOURNAL), `entry ${i + 1} is not a store record`)
-    applyEntry(state, entry)
-  })
+/** The state on disk, after checking that snapshot and journal join without a gap. Read-only. */
+async function load(dir: string): Promise<Loaded> {
+  const snapshotPath = join(dir, SNAPSHOT)
+  const journalPath = join(dir, JOURNAL)
+  const snapshot = await readSnapshot(snapshotPath)
+  const journal = await scanJournal(journalPath)
+  const state = snapshot?.state ?? emptyState()
+  const covered = state.lastSeq
+  const continuesFrom = journal.format === 2 || journal.entries.length > 0 ? journal.after : null
+  if (continuesFrom !== null && continuesFrom > covered) {
+    const missing = covered + 1 === continuesFrom ? `record ${continuesFrom} is` : `records ${covered + 1} to ${continuesFrom} are`
+    throw new StoreCorruptError(
+      journalPath,
+      snapshot
+        ? `continues after record ${continuesFrom}, but ${SNAPSHOT} covers records only up to ${covered}: ${missing} missing (the store was not opened)`
+        : `continues after record ${continuesFrom}, but ${SNAPSHOT} is missing: ${missing} lost with it (restore it; the store was not opened)`,
+    )
+  }
+  // A current snapshot always has a current journal beside it, except in the two windows
+  // where it is written first: a new store (nothing to lose) and a migration from format 1
+  // (the old journal, all of it covered, is still there).
+  const window = (covered === 0 && journal.format === null) || (snapshot?.migrating === true && journal.format === 1 && journal.entries.every((e) => e.seq <= covered))
+  if (snapshot?.format === 2 && journal.format !== 2 && !window) {
+    throw new StoreCorruptError(
+      journalPath,
+      `is ${journal.format === null ? 'missing' : 'empty or without its header'}, but ${SNAPSHOT} was written with one: records after ${covered} may be lost (restore it; the store was not opened)`,
+    )
+  }
+  for (const entry of journal.entries) applyEntry(state, entry)
+  return { state, snapshot, journal, covered }
+}
+
+/** The last record the snapshot covers, or null without one. */
+async function snapshotCovers(dir: string): Promise<number | null> {
+  return (await readSnapshot(join(dir, SNAPSHOT)))?.state.lastSeq ?? null
 }
 
 export class ResultStore {
   readonly dir: string
   readonly #state: StoreState
-  readonly #journal: Journal
+  #journal: Journal
   readonly #release: () => Promise<void>
   readonly #compactEvery: number
+  readonly #open: OpenWritable
   #sinceCompaction = 0
   #queue: Promise<unknown> = Promise.resolve()
   #closed = false
@@ -73,22 +96,27 @@ export class ResultStore {
     this.#journal = journal
     this.#release = release
     this.#compactEvery = options.compactEvery ?? 500
+    this.#open = options.openFile ?? openWritable
   }
 
   /** Opens (or creates) the store in `dir` and locks it for this process. */
   static async open(dir: string, options: ResultStoreOptions = {}): Promise<ResultStore> {
     await mkdir(dir, { recursive: true, mode: 0o700 })
     const release = await lockDir(dir)
+    const open = options.openFile ?? openWritable
     try {
       // leftovers of snapshot or journal writes cut short by a crash
       for (const name of await readdir(dir)) if (/^(snapshot\.json|journal\.jsonl)\..+/.test(name)) await rm(join(dir, name), { force: true })
-      const state = await readSnapshot(dir)
-      const { journal, contents } = await Journal.open(join(dir, JOURNAL))
-      try {
-        replay(dir, state, contents.values)
-      } catch (err) {
-        await journal.close()
-        throw err
+      const { state, snapshot, journal: scan } = await load(dir)
+      let journal: Journal
+      if (snapshot?.format === 2 && !snapshot.migrating && scan.format === 2) {
+        journal = await Journal.resume(join(dir, JOURNAL), scan, open)
+      } else {
+        // a new store, or one from before checksums (or a migration cut short): rewritten in the current format first
+        const migrating = snapshot !== null || scan.format === 1
+        await writeSnapshot(join(dir, SNAPSHOT), state, open, { migrating })
+        journal = await Journal.create(join(dir, JOURNAL), state.lastSeq, open)
+        if (migrating) await writeSnapshot(join(dir, SNAPSHOT), state, open)
       }
       return new ResultStore(dir, state, journal, release, options)
     } catch (err) {
@@ -99,18 +127,17 @@ export class ResultStore {
 
   /** Reads the store without locking it or writing anything (for tools and tests). */
   static async peek(dir: string): Promise<StoreState> {
-    for (;;) {
-      const state = await readSnapshot(dir)
-      let text = ''
+    for (let attempt = 1; ; attempt++) {
+      const before = await snapshotCovers(dir)
       try {
-        text = await readFile(join(dir, JOURNAL), 'utf8')
+        const loaded = await load(dir)
+        // a compaction while reading shows as a changed snapshot: read again
+        if (loaded.snapshot === null ? before === null : loaded.covered === before) {
+          if ((await snapshotCovers(dir)) === before) return loaded.state
+        }
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+        if (attempt >= 10 || (await snapshotCovers(dir)) === before) throw err
       }
-      // a compaction between the two reads would hide entries: read again
-      if ((await readSnapshot(dir)).lastSeq !== state.lastSeq) continue
-      replay(dir, state, parseJournal(join(dir, JOURNAL), text).values)
-      return state
     }
   }
 
@@ -157,16 +184,28 @@ export class ResultStore {
       const full = { ...entry, seq: this.#state.lastSeq + 1 } as JournalEntry
       await this.#journal.append(full)
       applyEntry(this.#state, full)
-      if (++this.#sinceCompaction >= this.#compactEvery) await this.#compact()
+      // the record is durable in the journal: a compaction that fails (a full disk) is tried again after the next one
+      if (++this.#sinceCompaction >= this.#compactEvery) await this.#compact().catch(() => undefined)
     })
     this.#queue = run.catch(() => undefined)
     return run
   }
 
+  /**
+   * Snapshot first, then the new journal: a crash between the two leaves the old journal,
+   * whose records the snapshot covers. When the new journal cannot be made, whichever journal
+   * the file now is takes the next records.
+   */
   async #compact(): Promise<void> {
-    await writeFileAtomic(join(this.dir, SNAPSHOT), JSON.stringify({ version: 1, state: this.#state }), { fsync: true, mode: 0o600 })
-    await writeFileAtomic(join(this.dir, JOURNAL), '', { fsync: true, mode: 0o600 })
-    await this.#journal.reopen()
+    const path = join(this.dir, JOURNAL)
+    await writeSnapshot(join(this.dir, SNAPSHOT), this.#state, this.#open)
+    await this.#journal.close()
+    try {
+      this.#journal = await Journal.create(path, this.#state.lastSeq, this.#open)
+    } catch (err) {
+      this.#journal = await Journal.resume(path, await scanJournal(path), this.#open)
+      throw err
+    }
     this.#sinceCompaction = 0
   }
 
@@ -174,10 +213,14 @@ export class ResultStore {
   async close(): Promise<void> {
     const run = this.#queue.then(async () => {
       if (this.#closed) return
-      await this.#compact()
       this.#closed = true
-      await this.#journal.close()
-      await this.#release()
+      // every record is in the journal already: a snapshot that cannot be written is reported, the lock released all the same
+      try {
+        await this.#compact()
+      } finally {
+        await this.#journal.close()
+        await this.#release()
+      }
     })
     this.#queue = run.catch(() => undefined)
     return run

@@ -1,5 +1,12 @@
 // The real subtensor codec for the mock node: metadata V16 (spec 346) from ../shared/subtensor,
 // storage keys and values encoded through @polkadot/types exactly as a node would.
+//
+// Two runtime generations. `legacy` serves that file as it is. `stateful` serves metadata derived
+// from it at load time, the way subtensor's main changed it: the spec-346 metadata is decoded with
+// @polkadot/types, SubtensorModule gets the stateful epoch scheduler's storage (LastEpochBlock,
+// PendingEpochAt, SubnetEpochIndex: Identity-hashed NetUid -> u64, default 0, as in
+// pallets/subtensor/src/lib.rs) and the result is encoded again. WeightCommits keeps its type
+// there; only its meaning changes (see runtime.ts), which is why clients must look at the scheduler.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -18,6 +25,28 @@ const NODE_EXTENSIONS = {
   DrandPriority: { extrinsic: {}, payload: {} },
 }
 
+export type Generation = 'legacy' | 'stateful'
+
+export const SPEC_VERSIONS: Record<Generation, number> = { legacy: 346, stateful: 425 }
+
+const STATEFUL_ITEMS: Array<[string, string]> = [
+  ['LastEpochBlock', 'Block at which the last epoch ran for this subnet.'],
+  ['PendingEpochAt', 'Block at which a manually triggered epoch should fire; 0 when none is pending.'],
+  ['SubnetEpochIndex', 'Monotonic epoch counter, incremented each time the subnet\'s epoch runs.'],
+]
+
+/** The spec-346 metadata with the stateful scheduler's storage added to SubtensorModule. */
+export function statefulMetadata(bytes: Uint8Array): Uint8Array {
+  const registry = new TypeRegistry()
+  const json = new Metadata(registry, bytes).toJSON() as { magicNumber: number; metadata: { v16: { pallets: Array<{ name: string; storage: { items: Array<Record<string, unknown>> } | null }> } } }
+  const pallet = json.metadata.v16.pallets.find((p) => p.name === 'SubtensorModule')!
+  const items = pallet.storage!.items
+  // BlocksSinceLastStep is a NetUid -> u64 map with the Identity hasher and default 0: the same shape
+  const template = items.find((i) => i.name === 'BlocksSinceLastStep')!
+  for (const [name, doc] of STATEFUL_ITEMS) items.push({ ...structuredClone(template), name, docs: [doc] })
+  return new Metadata(new TypeRegistry(), json as never).toU8a()
+}
+
 export type Decorated = ReturnType<typeof expandMetadata>
 type StorageFn = Decorated['query'][string][string]
 
@@ -27,8 +56,9 @@ export class Codecs {
   readonly metadataHex: string
   readonly decorated: Decorated
 
-  constructor() {
-    const bytes = readFileSync(metadataPath)
+  constructor(readonly generation: Generation = 'legacy') {
+    const file = readFileSync(metadataPath)
+    const bytes = generation === 'stateful' ? statefulMetadata(file) : file
     this.metadataHex = u8aToHex(bytes)
     this.metadata = new Metadata(this.registry, bytes)
     this.registry.setMetadata(this.metadata, undefined, NODE_EXTENSIONS)

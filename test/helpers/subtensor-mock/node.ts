@@ -8,7 +8,7 @@ import { bnToU8a, compactToU8a, hexToU8a, u8aConcat, u8aToHex } from '@polkadot/
 import { blake2AsHex, encodeAddress } from '@polkadot/util-crypto'
 import { WebSocketServer, type WebSocket } from 'ws'
 
-import { Codecs } from './codec.js'
+import { Codecs, SPEC_VERSIONS, type Generation } from './codec.js'
 import * as rt from './runtime.js'
 import { decodeExtrinsic, type DecodedExtrinsic } from './verify.js'
 
@@ -22,7 +22,6 @@ interface Block {
 }
 
 const ZERO = `0x${'00'.repeat(32)}`
-const SPEC_VERSION = 346
 const TX_VERSION = 1
 const METHODS = [
   'rpc_methods', 'system_chain', 'system_properties', 'system_health', 'system_accountNextIndex',
@@ -39,9 +38,18 @@ export interface Included {
   error: string | null
 }
 
+export interface MockOptions {
+  /** Which runtime generation to serve (see codec.ts). Default legacy (spec 346). */
+  generation?: Generation
+}
+
 export class MockSubtensor {
-  readonly codecs = new Codecs()
-  readonly state = new rt.State(this.codecs)
+  readonly codecs: Codecs
+  readonly state: rt.State
+  readonly specVersion: number
+  /** drand pulses stored on chain (round → signature); storePulse adds one. */
+  readonly pulses: rt.Pulses = new Map()
+  readonly #subnets = new Map<number, { mechanisms: number[] }>()
   readonly blocks: Block[] = []
   readonly included: Included[] = []
   /** Counts of requests by method, for tests that check what was asked. */
@@ -54,8 +62,14 @@ export class MockSubtensor {
   #stallOn = new Set<string>()
   url = ''
 
-  static async start(): Promise<MockSubtensor> {
-    const node = new MockSubtensor()
+  private constructor(generation: Generation) {
+    this.codecs = new Codecs(generation)
+    this.state = new rt.State(this.codecs)
+    this.specVersion = SPEC_VERSIONS[generation]
+  }
+
+  static async start(options: MockOptions = {}): Promise<MockSubtensor> {
+    const node = new MockSubtensor(options.generation ?? 'legacy')
     node.state.set('commitments', 'maxSpace', [], 3100)
     node.#seal([])
     await node.#listen()
@@ -73,12 +87,34 @@ export class MockSubtensor {
   addSubnet(netuid: number, p: Partial<rt.SubnetParams> = {}): void {
     rt.addSubnet(this.state, netuid, {
       tempo: 360, rateLimit: 100, versionKey: 0n, commitReveal: false, revealPeriodEpochs: 1, minAllowedWeights: 1, ...p,
-    })
+    }, this.head.number)
+    this.#subnets.set(netuid, { mechanisms: [0] })
   }
 
-  /** Changes subnet hyperparameters in place, as sudo would. */
-  setSubnetParams(netuid: number, p: Partial<rt.SubnetParams>): void {
+  /** Gives the subnet `count` mechanisms (MechanismCountCurrent), as its owner would. */
+  setMechanismCount(netuid: number, count: number): void {
+    this.state.set('subtensorModule', 'mechanismCountCurrent', [netuid], count)
+    this.#subnets.set(netuid, { mechanisms: Array.from({ length: count }, (_, i) => i) })
+  }
+
+  /** Stores the drand pulse of `round`, as the Drand pallet's offchain worker would. */
+  storePulse(round: bigint, signatureHex: string): void {
+    this.pulses.set(round, signatureHex)
+    const last = (this.state.get<Codec & { toBigInt(): bigint }>('drand', 'lastStoredRound')?.toBigInt() ?? 0n)
+    if (round > last) this.state.set('drand', 'lastStoredRound', [], round)
+  }
+
+  /** The weights of `uid` on `netuid` (and mechanism) as applied on chain: (uid, u16) pairs. */
+  weightsOf(netuid: number, uid: number, mechanism = 0): Array<[number, number]> {
+    const v = this.state.get('subtensorModule', 'weights', rt.storageIndex(netuid, mechanism), uid)
+    return ((v?.toPrimitive() ?? []) as Array<[number, number]>).map(([a, b]) => [Number(a), Number(b)])
+  }
+
+  /** Changes subnet hyperparameters in place, as sudo would; `pendingEpochAt` is the owner triggering an epoch (stateful runtimes). */
+  setSubnetParams(netuid: number, p: Partial<rt.SubnetParams> & { pendingEpochAt?: number; commitRevealVersion?: number }): void {
     const SM = 'subtensorModule'
+    if (p.pendingEpochAt !== undefined) this.state.set(SM, 'pendingEpochAt', [netuid], p.pendingEpochAt)
+    if (p.commitRevealVersion !== undefined) this.state.set(SM, 'commitRevealWeightsVersion', [], p.commitRevealVersion)
     if (p.tempo !== undefined) this.state.set(SM, 'tempo', [netuid], p.tempo)
     if (p.rateLimit !== undefined) this.state.set(SM, 'weightsSetRateLimit', [netuid], p.rateLimit)
     if (p.versionKey !== undefined) this.state.set(SM, 'weightsVersionKey', [netuid], p.versionKey)
@@ -171,7 +207,7 @@ export class MockSubtensor {
   }
 
   #runtimeVersion() {
-    return { specName: 'node-subtensor', implName: 'node-subtensor', authoringVersion: 1, specVersion: SPEC_VERSION, implVersion: 1, apis: [], transactionVersion: TX_VERSION, stateVersion: 1 }
+    return { specName: 'node-subtensor', implName: 'node-subtensor', authoringVersion: 1, specVersion: this.specVersion, implVersion: 1, apis: [], transactionVersion: TX_VERSION, stateVersion: 1 }
   }
 
   #handle(method: string, p: unknown[]): unknown {
@@ -215,7 +251,7 @@ export class MockSubtensor {
     let decoded: DecodedExtrinsic
     try {
       decoded = decodeExtrinsic(this.codecs, hex, {
-        genesisHash: this.genesisHash, specVersion: SPEC_VERSION, transactionVersion: TX_VERSION,
+        genesisHash: this.genesisHash, specVersion: this.specVersion, transactionVersion: TX_VERSION,
         blockHash: (n) => this.blocks[n]?.hash, head: this.head.number,
       })
     } catch (err) {
@@ -250,6 +286,11 @@ export class MockSubtensor {
     const parentHash = number === 0 ? ZERO : this.head.hash
     let error: string | null = null
     const events: Uint8Array[] = []
+    // on_initialize: the block step of every subnet runs before the block's extrinsics
+    for (const [netuid, { mechanisms }] of this.#subnets) {
+      rt.blockStep(this.state, netuid, number, this.pulses, mechanisms)
+      rt.revealCommitments(this.state, netuid, number, this.pulses, this.#hotkeys(netuid))
+    }
     xts.forEach(({ decoded }, index) => {
       const trial = new rt.State(this.codecs, new Map(this.state.map))
       try {
@@ -289,7 +330,27 @@ export class MockSubtensor {
     if (call === 'subtensorModule.revealWeights') {
       return rt.revealWeights(s, d.signer, block, Number(a[0]!.toPrimitive()), nums(a[1]!), nums(a[2]!), nums(a[3]!), BigInt(a[4]!.toString()))
     }
+    const int = (c: Codec) => Number(c.toPrimitive())
+    const bytes = (c: Codec) => u8aToHex((c as Codec & { toU8a(bare: boolean): Uint8Array }).toU8a(true))
+    if (call === 'subtensorModule.commitTimelockedWeights') {
+      return rt.commitTimelockedWeights(s, d.signer, block, int(a[0]!), bytes(a[1]!), BigInt(a[2]!.toString()), int(a[3]!))
+    }
+    if (call === 'subtensorModule.setMechanismWeights') {
+      return rt.setWeights(s, d.signer, block, int(a[0]!), nums(a[2]!), nums(a[3]!), BigInt(a[4]!.toString()), false, int(a[1]!))
+    }
+    if (call === 'subtensorModule.commitMechanismWeights') return rt.commitWeights(s, d.signer, block, int(a[0]!), a[2]!.toHex(), int(a[1]!))
+    if (call === 'subtensorModule.revealMechanismWeights') {
+      return rt.revealWeights(s, d.signer, block, int(a[0]!), nums(a[2]!), nums(a[3]!), nums(a[4]!), BigInt(a[5]!.toString()), int(a[1]!))
+    }
+    if (call === 'subtensorModule.commitTimelockedMechanismWeights') {
+      return rt.commitTimelockedWeights(s, d.signer, block, int(a[0]!), bytes(a[2]!), BigInt(a[3]!.toString()), int(a[4]!), int(a[1]!))
+    }
     throw new Error(`the mock does not dispatch ${call}`)
+  }
+
+  #hotkeys(netuid: number): string[] {
+    const count = Number(this.state.get('subtensorModule', 'subnetworkN', netuid)?.toPrimitive() ?? 0)
+    return Array.from({ length: count }, (_, uid) => String(this.state.get('subtensorModule', 'keys', netuid, uid)?.toString()))
   }
 
   #eventRecord(index: number, name: 'ExtrinsicSuccess' | 'ExtrinsicFailed', args: Record<string, unknown>): Uint8Array {

@@ -1,7 +1,8 @@
 /**
  * Splits a byte stream into lines without ever holding more than one line
  * (capped at maxLineBytes) in memory: the bytes of a longer line are counted
- * and dropped. Reading stops as soon as the stream passes maxTotalBytes.
+ * and dropped (or, with `stopAtLongLine`, reading stops there). Reading stops as
+ * soon as the stream passes maxTotalBytes. Used for datasets and the validator's journal.
  */
 export interface RawLine {
   /** 1-based */
@@ -17,7 +18,17 @@ export interface RawLine {
   overLimit: boolean
 }
 
-export async function* splitLines(chunks: AsyncIterable<Uint8Array | string>, maxLineBytes: number, maxTotalBytes = Infinity): AsyncGenerator<RawLine> {
+export interface SplitLinesOptions {
+  /** End at the first line longer than maxLineBytes, yielding it (tooLong, not terminated, byteLength so far) as the last. */
+  stopAtLongLine?: boolean
+}
+
+export async function* splitLines(
+  chunks: AsyncIterable<Uint8Array | string>,
+  maxLineBytes: number,
+  maxTotalBytes = Infinity,
+  options: SplitLinesOptions = {},
+): AsyncGenerator<RawLine> {
   let parts: Uint8Array[] = []
   let length = 0
   let number = 0
@@ -64,6 +75,10 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array | string>, ma
       append(Uint8Array.prototype.slice.call(buf, start))
       if (total > maxTotalBytes) {
         yield overLimit()
+        return
+      }
+      if (options.stopAtLongLine && length > maxLineBytes) {
+        yield finish(false)
         return
       }
     }

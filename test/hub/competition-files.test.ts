@@ -1,15 +1,15 @@
-// The competition's files on the network path: the base model snapshot and the eval set,
-// fetched pinned through the hub cache (here from a local-folder hub), ready to load.
+// The competition's files, resolved one way for the validator, its workers and the miner's
+// preview: the base model snapshot and the eval set fetched pinned through the hub cache
+// (here from a local-folder hub), ready to load; local ones when given.
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 
 import { defaultCompetitionConfig, mergeCompetitionConfig } from '../../lib/config/index.js'
-import { datasetRepo, HubCache, LocalHub, modelRepo } from '../../lib/hub/index.js'
+import { datasetRepo, HubCache, LocalHub, MissingEvalSetError, modelRepo, resolveCompetitionFiles } from '../../lib/hub/index.js'
 import { countingRows, toJsonl } from '../../lib/local/index.js'
 import { loadBaseModel } from '../../lib/model.js'
 import { writeTinyModel } from '../../lib/tiny-model/index.js'
-import { fetchCompetitionFiles, MissingEvalSetError } from '../../lib/validator/network-files.js'
 
 t.test('base model snapshot and eval set, pinned to the config\'s shas', async (t) => {
   const dir = t.testdir({})
@@ -29,13 +29,17 @@ t.test('base model snapshot and eval set, pinned to the config\'s shas', async (
     evalSet: { repo: 'org/eval', revision: evalSha, file: 'sets/eval.jsonl' },
   })
   const cache = new HubCache({ hub, cacheDir: join(dir, 'cache') })
-  const got = await fetchCompetitionFiles(cache, config)
+  const of = (c: typeof config) => ({ baseModel: c.baseModel, evalSet: c.evalSet, competition: c.name, cache })
+  const got = await resolveCompetitionFiles(of(config))
+  t.same([got.model, got.eval], [{ kind: 'hub', ref: `org/tiny-model@${modelSha}` }, { kind: 'hub', ref: `org/eval@${evalSha}/sets/eval.jsonl` }])
   t.match(got.modelDir, new RegExp(`models--org--tiny-model/snapshots/${modelSha}$`))
   t.notOk(readdirSync(got.modelDir).includes('README.md'), 'only the files a model needs')
   const loaded = await loadBaseModel(got.modelDir)
   t.equal(loaded.info.architecture, 'Qwen2ForCausalLM')
   loaded.dispose()
-  t.equal(readFileSync((got.evalSet as { path: string }).path, 'utf8'), toJsonl(countingRows(5, 1)))
+  t.equal(readFileSync(got.evalPath, 'utf8'), toJsonl(countingRows(5, 1)))
 
-  await t.rejects(fetchCompetitionFiles(cache, defaultCompetitionConfig), MissingEvalSetError, 'no eval set named')
+  await t.rejects(resolveCompetitionFiles(of(defaultCompetitionConfig)), MissingEvalSetError, 'no eval set named')
+  const local = await resolveCompetitionFiles({ ...of(defaultCompetitionConfig), modelDir: modelSrc, evalPath: join(dir, 'e.jsonl') })
+  t.same(local, { modelDir: modelSrc, evalPath: join(dir, 'e.jsonl'), model: { kind: 'local', ref: modelSrc }, eval: { kind: 'local', ref: join(dir, 'e.jsonl') } }, 'local files are used as given, nothing fetched')
 })

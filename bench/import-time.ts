@@ -1,0 +1,79 @@
+/**
+ * Cold import time of each entry point of the package, in fresh Node processes: the time
+ * from process start to the module being loaded, minus the same for an empty module run in
+ * the same invocation (the reference, so a noisy machine shows as noise in both). Also lists
+ * the packages the root entry loads. Appends a record to bench/results/import-time.md.
+ *
+ *   npm run build:ts && node dist/bench/import-time.js [--runs N] [--no-record]
+ */
+import { spawnSync } from 'node:child_process'
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] ?? 0) || 15
+const record = !process.argv.includes('--no-record')
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { import: string }> }
+
+/** ms from the process's start to the import's end, measured inside the child. */
+function timeImport(url: string | null): number {
+  const code = url === null
+    ? 'console.log(performance.now())'
+    : `await import(${JSON.stringify(url)}); console.log(performance.now())`
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`importing ${url} failed:\n${r.stderr}`)
+  return Number(r.stdout.trim())
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+function packagesLoaded(url: string): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'flock-imports-'))
+  try {
+    const log = join(dir, 'imports.log')
+    const hooks = pathToFileURL(join(root, 'test', 'helpers', 'import-recorder.mjs')).href
+    const r = spawnSync(process.execPath, ['--import', hooks, '--input-type=module', '-e', `await import(${JSON.stringify(url)})`], {
+      encoding: 'utf8', env: { ...process.env, FLOCK_IMPORT_LOG: log },
+    })
+    if (r.status !== 0) throw new Error(r.stderr)
+    const names = readFileSync(log, 'utf8').split('\n').flatMap((u) => {
+      const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)
+      return m ? [m[1]!] : []
+    })
+    return [...new Set(names)].sort()
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const entries = Object.entries(pkg.exports).map(([name, e]) => ({ name: name === '.' ? '@flock/lora' : `@flock/lora${name.slice(1)}`, url: pathToFileURL(join(root, e.import)).href }))
+const rows: Array<{ name: string; ms: number; min: number; max: number }> = []
+const empty: number[] = []
+const samples = new Map(entries.map((e) => [e.name, [] as number[]]))
+// interleaved, so a change of load on the machine falls on every entry alike
+for (let i = 0; i < runs; i++) {
+  empty.push(timeImport(null))
+  for (const e of entries) samples.get(e.name)!.push(timeImport(e.url) - empty[empty.length - 1]!)
+}
+for (const e of entries) {
+  const xs = samples.get(e.name)!
+  rows.push({ name: e.name, ms: median(xs), min: Math.min(...xs), max: Math.max(...xs) })
+}
+const rootPackages = packagesLoaded(entries[0]!.url)
+const lines = [
+  `## ${new Date().toISOString()} · cold import time`,
+  '',
+  `- command: \`node dist/bench/import-time.js --runs ${runs}\``,
+  `- ${runs} runs each, interleaved; an empty module's start-up (median ${median(empty).toFixed(1)} ms) subtracted run by run; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
+  '',
+  '| entry point | median ms | min | max |',
+  '|---|---:|---:|---:|',
+  ...rows.map((r) => `| \`${r.name}\` | ${r.ms.toFixed(1)} | ${r.min.toFixed(1)} | ${r.max.toFixed(1)} |`),
+  '',
+  `Packages the root entry loads (${rootPackages.length}): ${rootPackages.map((p) => `\`${p}\``).join(', ')}`,
+  '',
+]
+process.stdout.write(lines.join('\n'))
+if (record) appendFileSync(join(root, 'bench', 'results', 'import-time.md'), `${lines.join('\n')}\n`)
