@@ -13,15 +13,9 @@
  * Frozen weights get no gradient. Norms, RoPE, SwiGLU and the optimizer are memory-bound
  * and not counted. Sliding windows are ignored (the bench shapes' sequences fit in them).
  */
-export interface FlopModel {
-  hiddenSize: number
-  intermediateSize: number
-  numLayers: number
-  numHeads: number
-  numKvHeads: number
-  headDim: number
-  vocabSize: number
-}
+import type { ModelInfo } from '../model.js'
+
+export type FlopModel = Pick<ModelInfo, 'hiddenSize' | 'intermediateSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'headDim' | 'vocabSize'>
 
 export type LoraModule = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down'
 export const ALL_LINEAR: readonly LoraModule[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down']

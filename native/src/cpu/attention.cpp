@@ -57,6 +57,18 @@ Span visible_keys(const AttentionShape& s, const Block& b, int64_t t) {
   return Span{lo - b.k0, std::min(t + 1, b.k0 + b.nk) - b.k0};
 }
 
+// Row t of a block's Q·Kᵀ: the keys it cannot see set to 0, the visible ones scaled; returns
+// them (and their count in *n), which the softmax then works on.
+float* visible_scores(const AttentionShape& s, const Block& b, int64_t t, float scale, float* row, int64_t* n) {
+  const Span vis = visible_keys(s, b, t);
+  std::fill(row, row + vis.begin, 0.0f);
+  std::fill(row + vis.end, row + b.nk, 0.0f);
+  float* x = row + vis.begin;
+  *n = vis.end - vis.begin;
+  for (int64_t j = 0; j < *n; ++j) x[j] *= scale;
+  return x;
+}
+
 }  // namespace
 
 void attention_forward(ThreadPool& pool, const AttentionShape& s, const float* q, const float* k, const float* v, float* out,
@@ -77,13 +89,8 @@ void attention_forward(ThreadPool& pool, const AttentionShape& s, const float* q
           // masked softmax per query row; P overwrites S
           for (int64_t i = 0; i < b.nq; ++i) {
             const int64_t t = b.q0 + i;
-            float* row = S.data() + i * b.nk;
-            const Span vis = visible_keys(s, b, t);
-            std::fill(row, row + vis.begin, 0.0f);
-            std::fill(row + vis.end, row + b.nk, 0.0f);
-            float* x = row + vis.begin;
-            const int64_t n = vis.end - vis.begin;
-            for (int64_t j = 0; j < n; ++j) x[j] *= scale;
+            int64_t n = 0;
+            float* x = visible_scores(s, b, t, scale, S.data() + i * b.nk, &n);
             const float m = array_max(x, n);
             const double sum = exp_shifted_sum(x, m, n);
             const float inv = static_cast<float>(1.0 / sum);
@@ -122,13 +129,8 @@ void attention_backward(ThreadPool& pool, const AttentionShape& s, const float* 
             gemm(serial, b.nq, b.nk, hd, qh, qs, 1, f32(kh, kvs, 1), P.data(), b.nk, false);
             for (int64_t i = 0; i < b.nq; ++i) {
               const int64_t t = b.q0 + i;
-              float* row = P.data() + i * b.nk;
-              const Span vis = visible_keys(s, b, t);
-              std::fill(row, row + vis.begin, 0.0f);
-              std::fill(row + vis.end, row + b.nk, 0.0f);
-              float* x = row + vis.begin;
-              const int64_t n = vis.end - vis.begin;
-              for (int64_t j = 0; j < n; ++j) x[j] *= scale;
+              int64_t n = 0;
+              float* x = visible_scores(s, b, t, scale, P.data() + i * b.nk, &n);
               exp_shifted(x, lse[t * s.heads + h], x, n);
               delta[i] = dot(doh + i * qs, out + t * qs + h * hd, hd);
             }
