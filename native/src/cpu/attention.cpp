@@ -16,7 +16,7 @@ namespace flk::cpu {
 namespace {
 
 // Queries per block: the keys above the causal diagonal of a block are computed and then
-// masked, so smaller blocks waste less (a 64-query block over 512 keys wastes under 7%).
+// masked, so smaller blocks waste less (512-token sequences: 11% of the computed scores, 33% with 256).
 constexpr int64_t kQueryBlock = 64;
 
 struct Span {
