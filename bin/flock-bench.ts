@@ -28,7 +28,7 @@ async function main(): Promise<number> {
     return 0
   }
   const onRun = (r: CompareRun) =>
-    log(`round ${r.round} ${r.impl.padEnd(9)} ${r.result.tokens_per_s.toFixed(1).padStart(9)} tokens/s  ${r.result.peak_rss_mb.toFixed(0).padStart(6)} MB peak RSS  loss ${r.result.loss.toFixed(4)}`)
+    log(`round ${r.round} ${r.impl.padEnd(9)} ${r.result.tokens_per_s.toFixed(1).padStart(9)} tokens/s  ${r.result.gflops !== undefined ? `${r.result.gflops.toFixed(1)} GFLOP/s  ` : ''}${r.result.peak_rss_mb.toFixed(0).padStart(6)} MB peak RSS  loss ${r.result.loss.toFixed(4)}`)
   const out = await compareCommand({
     options: cmd.options,
     rounds: cmd.rounds,
@@ -36,6 +36,7 @@ async function main(): Promise<number> {
     oursCommand: [process.execPath, ...process.execArgv, process.argv[1]!],
     resultsDir: cmd.record ? cmd.resultsDir : null,
     profile: cmd.profile,
+    isa: cmd.isa,
     note: cmd.note,
     commandLine: ['flock-bench', ...argv].join(' '),
     onRun,
@@ -53,7 +54,18 @@ async function main(): Promise<number> {
         reference_median_peak_rss_mb: s.reference.median_peak_rss_mb,
         memory_ratio: s.memory_ratio,
         best_step_speed_ratio: s.best_step_speed_ratio,
+        cpu_speed_ratio: s.cpu_speed_ratio,
         warmup_loss_rel_diff: s.warmup_loss_rel_diff,
+        ...(s.work
+          ? {
+              gflop_per_token: s.work.gflop_per_token,
+              ours_gflops: s.work.ours_gflops,
+              reference_gflops: s.work.reference_gflops,
+              peak_gflops: `${s.work.peak_gflops} (${s.work.peak_isa})`,
+              ours_peak_fraction: s.work.ours_peak_fraction,
+              reference_peak_fraction: s.work.reference_peak_fraction,
+            }
+          : {}),
         recorded: out.files ? `${out.files.jsonl}, ${out.files.markdown}` : 'no',
       }),
     )

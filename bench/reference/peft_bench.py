@@ -102,13 +102,13 @@ def main(argv):
         seqs.append((x, y))
     autocast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if bf16 else contextlib.nullcontext
 
-    times, losses = [], []
+    times, cpus, losses = [], [], []
     if a.mode == "train":
         model.train()
         params = [p for p in model.parameters() if p.requires_grad]
         opt = torch.optim.AdamW(params, lr=2e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
         for x, y in seqs:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             with autocast():
                 loss = model(input_ids=x, labels=y).loss
             loss.backward()
@@ -117,17 +117,19 @@ def main(argv):
             opt.zero_grad(set_to_none=True)
             losses.append(loss.item())
             times.append(time.perf_counter() - t)
+            cpus.append(time.process_time() - c)
         loss_out = sum(losses[WARMUP_STEPS:]) / a.steps
         warmup_loss = losses[0]
     else:
         model.eval()
         with torch.no_grad():
             for x, y in seqs:
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 with autocast():
                     loss = model(input_ids=x, labels=y).loss
                 losses.append(loss.item())
                 times.append(time.perf_counter() - t)
+                cpus.append(time.process_time() - c)
         # every sequence has the same number of targets, so this is the token mean (warm-up included, as ours)
         loss_out = sum(losses) / len(losses)
         warmup_loss = None
@@ -146,6 +148,7 @@ def main(argv):
         "tokens": tokens,
         "seconds": seconds,
         "tokens_per_s": tokens / seconds,
+        "cpu_seconds": sum(cpus[WARMUP_STEPS:]),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "threads": torch.get_num_threads(),
         "loss": loss_out,

@@ -3,12 +3,13 @@
  * PEFT reference alternately on it, and appends the record to bench/results/.
  */
 import { existsSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 
 import { InvalidArgumentError } from '../errors.js'
 import { packageRoot } from '../native/load-addon.js'
 import { runComparison, type CompareOutcome, type CompareRun } from './compare.js'
+import { isaEnvironment, type BenchIsa } from './isa-env.js'
 import { gitInfo, machineInfo } from './machine.js'
 import { benchCacheRoot, ensureShapeModel } from './model-cache.js'
 import { appendRecord, type CompareRecord } from './record.js'
@@ -28,6 +29,8 @@ export interface CompareCommandOptions {
   /** default bench/results/ of this package; null: do not record */
   resultsDir?: string | null
   profile?: boolean
+  /** hold both sides to one instruction set (default native: each picks the best it has) */
+  isa?: BenchIsa
   note?: string | undefined
   /** how the comparison was asked for, recorded verbatim */
   commandLine: string
@@ -40,6 +43,8 @@ export interface CompareCommandResult extends CompareOutcome {
   record: CompareRecord
   files: { jsonl: string; markdown: string } | null
 }
+
+const round2 = (x: number) => Math.round(x * 100) / 100
 
 export function referenceScript(): string {
   return join(packageRoot(), 'bench', 'reference', 'peft_bench.py')
@@ -62,6 +67,9 @@ export async function compareCommand(c: CompareCommandOptions): Promise<CompareC
   const settings = { ...c.options, threads }
   const cacheRoot = c.options.cacheRoot ?? benchCacheRoot(env)
   const model = await ensureShapeModel(benchShape(settings.shape), { dtype: settings.dtype, root: cacheRoot, ...(c.onProgress ? { onProgress: c.onProgress } : {}) })
+  const isa = c.isa ?? 'native'
+  const sideEnv = isaEnvironment(isa)
+  const loadBefore = loadavg()
   const outcome = await runComparison({
     kind: settings.kind,
     shape: settings.shape,
@@ -76,6 +84,7 @@ export async function compareCommand(c: CompareCommandOptions): Promise<CompareC
     modelDir: model.dir,
     cacheRoot,
     profile: c.profile === true,
+    sideEnv,
     env,
     ...(c.onRun ? { onRun: c.onRun } : {}),
   })
@@ -85,8 +94,9 @@ export async function compareCommand(c: CompareCommandOptions): Promise<CompareC
     command: c.commandLine,
     git: gitInfo(packageRoot()),
     machine: machineInfo(),
-    settings: { kind: settings.kind, shape: settings.shape, seq: settings.seq, steps: settings.steps, threads, dtype: settings.dtype, seed: settings.seed, rounds: c.rounds, device: 'cpu' },
+    settings: { kind: settings.kind, shape: settings.shape, seq: settings.seq, steps: settings.steps, threads, dtype: settings.dtype, seed: settings.seed, rounds: c.rounds, device: 'cpu', isa },
     commands: { ours: c.oursCommand, reference: referenceCommand },
+    environment: { ...sideEnv, load_average: { before: loadBefore.map(round2), after: loadavg().map(round2) } },
     runs: outcome.runs,
     summary: outcome.summary,
     ...(c.note ? { note: c.note } : {}),

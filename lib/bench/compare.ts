@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 
+import type { SideEnvironment } from './isa-env.js'
 import { parseBenchOutput, type BenchResult } from './result.js'
 import type { BenchKind } from './run.js'
 import { compareSummary, type CompareSummary } from './stats.js'
@@ -31,6 +32,8 @@ export interface CompareOptions extends CompareSettings {
   cacheRoot: string
   /** run ours with FLOCK_PROFILE=1 and keep its per-op breakdown */
   profile?: boolean
+  /** variables added to each side's environment (an ISA restriction) */
+  sideEnv?: SideEnvironment
   env?: NodeJS.ProcessEnv
   onRun?: (run: CompareRun) => void
 }
@@ -106,7 +109,7 @@ export async function runComparison(o: CompareOptions): Promise<CompareOutcome> 
     for (const impl of ['ours', 'reference'] as const) {
       const ours = impl === 'ours'
       const argv = ours ? [...o.oursCommand, ...oursArgs(o)] : [...o.referenceCommand, ...referenceArgs(o, o.modelDir)]
-      const env = ours && o.profile ? { ...baseEnv, FLOCK_PROFILE: '1' } : baseEnv
+      const env = { ...baseEnv, ...(ours ? o.sideEnv?.ours : o.sideEnv?.reference), ...(ours && o.profile ? { FLOCK_PROFILE: '1' } : {}) }
       const out = await runChild(argv, env)
       let result: BenchResult
       try {

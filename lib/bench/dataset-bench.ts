@@ -8,8 +8,9 @@ import { join } from 'node:path'
 
 import { defaultCompetitionConfig, type CompetitionConfig } from '../config/index.js'
 import { InvalidArgumentError } from '../errors.js'
-import { evaluateDataset } from '../evaluate/index.js'
+import { evaluateDataset, type EvalResult } from '../evaluate/index.js'
 import { loadAddon, packageRoot } from '../native/load-addon.js'
+import { runSameRows } from './dataset-reference.js'
 import { machineInfo } from './machine.js'
 import { ensureShapeModel } from './model-cache.js'
 import { checkDevice } from '../device.js'
@@ -31,6 +32,8 @@ export interface DatasetBenchOptions {
   seed: number
   /** optimizer steps instead of the competition's budget */
   steps?: number | undefined
+  /** a Python with torch, transformers and peft: run the same rows through HF + PEFT too (lib/bench/dataset-reference.ts) */
+  referencePython?: string | undefined
   cacheRoot?: string
   onProgress?: (message: string) => void
 }
@@ -55,16 +58,38 @@ export async function runDatasetBench(o: DatasetBenchOptions): Promise<Record<st
     if (!Number.isInteger(o.steps) || o.steps < 1) throw new InvalidArgumentError(`--steps: expected a positive integer, got ${o.steps}`)
     config = { ...defaultCompetitionConfig, budget: { ...defaultCompetitionConfig.budget, optimizerSteps: o.steps } }
   }
+  const threads = o.threads === 0 ? availableParallelism() : o.threads
+  const configName = `${config.name}${o.steps !== undefined ? ` with ${o.steps} optimizer steps` : ''}`
+  if (o.referencePython !== undefined) {
+    const same = await runSameRows({ python: o.referencePython, modelDir: modelDir!, train, eval: evalPath, config, threads, seed: o.seed })
+    const ours = datasetFields(same.ours, { device, train, evalPath, threads, seed: o.seed, config: `${configName}, every row kept, not shuffled` })
+    const ref = same.reference
+    const num = (v: unknown) => (typeof v === 'number' ? v : NaN)
+    return {
+      ...ours,
+      reference: ref,
+      same_train_tokens: ours.train_tokens === ref.train_tokens,
+      train_speed_ratio: num(ours.train_tokens_per_s) / num(ref.train_tokens_per_s),
+      eval_speed_ratio: num(ours.eval_tokens_per_s) / num(ref.eval_tokens_per_s),
+    }
+  }
   const r = await evaluateDataset({ model: modelDir!, train: { path: train }, eval: { path: evalPath }, config, numThreads: o.threads, seed: o.seed })
+  return datasetFields(r, { device, train, evalPath, threads, seed: o.seed, config: configName })
+}
+
+function datasetFields(
+  r: EvalResult,
+  o: { device: string; train: string; evalPath: string; threads: number; seed: number; config: string },
+): Record<string, unknown> & { train_tokens: number; train_tokens_per_s: number; eval_tokens_per_s: number | null } {
   const t = r.timings
   return {
     kind: 'dataset',
     impl: 'flock',
-    device,
+    device: o.device,
     model: r.model,
-    train,
-    eval: evalPath,
-    threads: o.threads === 0 ? availableParallelism() : o.threads,
+    train: o.train,
+    eval: o.evalPath,
+    threads: o.threads,
     seed: o.seed,
     seconds: round3(t.totalSeconds),
     breakdown_seconds: { load: round3(t.loadSeconds), read: round3(t.readSeconds), tokenize: round3(t.tokenizeSeconds), train: round3(t.trainSeconds), eval: round3(t.evalSeconds) },
@@ -78,7 +103,7 @@ export async function runDatasetBench(o: DatasetBenchOptions): Promise<Record<st
     eval_loss_definition: r.evalLossDefinition,
     peak_rss_mb: mib(process.resourceUsage().maxRSS * 1024),
     peak_workspace_mb: mib(r.peakWorkspaceBytes),
-    config: `${config.name}${o.steps !== undefined ? ` with ${o.steps} optimizer steps` : ''}`,
+    config: o.config,
     lora: r.settings.lora,
     build: loadAddon().buildInfo,
     machine: machineInfo(),

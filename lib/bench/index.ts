@@ -11,3 +11,6 @@ export { BENCH_LORA, BENCH_LORA_JSON, BENCH_TRAINING, WARMUP_STEPS } from './set
 export { benchShape, shapeConfig, shapeParameters, SHAPE_NAMES, type BenchDtype, type BenchShape } from './shapes.js'
 export { compareSummary, median, summarizeSide, type CompareSummary, type SideSummary } from './stats.js'
 export { referenceDatasetPaths, runDatasetBench, type DatasetBenchOptions } from './dataset-bench.js'
+export { ALL_LINEAR, modelFlops, type FlopModel, type FlopOptions, type FlopSequence, type LoraModule } from './flops.js'
+export { BENCH_ISAS, isaEnvironment, parseBenchIsa, type BenchIsa, type SideEnvironment } from './isa-env.js'
+export { cpuPeak, PEAK_METHOD, type CpuPeak } from './peak.js'

@@ -21,8 +21,15 @@ export const benchResultSchema = z
     loss: z.number(),
     /** loss of the untimed warm-up step (train); null where not measured */
     warmup_loss: z.number().nullable(),
+    /** CPU time of the whole process (all threads) over the timed steps */
+    cpu_seconds: z.number().positive().optional(),
     /** seconds of each timed step (or forward pass) */
     step_seconds: z.array(z.number().positive()).optional(),
+    /** ours: model FLOPs per token (lib/bench/flops.ts), achieved GFLOP/s, and the FP32 peak (lib/bench/peak.ts) */
+    model_gflop_per_token: z.number().positive().optional(),
+    gflops: z.number().positive().optional(),
+    peak_fraction: z.number().positive().optional(),
+    peak: z.object({ isa: z.string(), peak_gflops: z.number().positive() }).passthrough().optional(),
   })
   .passthrough()
 

@@ -10,7 +10,9 @@ import { loadBaseModel, type BaseModel } from '../model.js'
 import { loadAddon } from '../native/load-addon.js'
 import { trainAndEvaluate, type TrainProgress } from '../train.js'
 import { machineInfo } from './machine.js'
+import { ALL_LINEAR, modelFlops } from './flops.js'
 import { ensureShapeModel } from './model-cache.js'
+import { cpuPeak } from './peak.js'
 import type { BenchResult } from './result.js'
 import { BENCH_LORA, BENCH_LORA_JSON, BENCH_TRAINING, WARMUP_STEPS } from './settings.js'
 import { benchSequences, LOSS_MASK_RULE } from './sequences.js'
@@ -52,10 +54,17 @@ const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10
 
 interface Timed {
   seconds: number
+  /** CPU time of the whole process over the timed window (process.cpuUsage at the same marks) */
+  cpuSeconds: number
   stepSeconds: number[]
   loss: number
   warmupLoss: number | null
   peakWorkspaceBytes: number
+}
+
+const cpuNow = () => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1e6
 }
 
 /** Seconds between consecutive progress marks, the first mark (end of the warm-up) excluded. */
@@ -66,6 +75,7 @@ function gaps(marks: number[]): number[] {
 async function timeTrain(model: BaseModel, o: BenchOptions): Promise<Timed> {
   const seqs = benchSequences(o.steps + WARMUP_STEPS, o.seq, model.info.vocabSize, o.seed)
   const marks: number[] = []
+  const cpu: number[] = []
   const losses: number[] = []
   const r = await trainAndEvaluate(model, {
     train: seqs,
@@ -76,6 +86,7 @@ async function timeTrain(model: BaseModel, o: BenchOptions): Promise<Timed> {
     onProgress: (p: TrainProgress) => {
       if (p.phase !== 'train') return
       marks.push(p.elapsedSeconds)
+      cpu.push(cpuNow())
       losses.push(p.loss)
     },
   })
@@ -84,6 +95,7 @@ async function timeTrain(model: BaseModel, o: BenchOptions): Promise<Timed> {
   const timedLosses = losses.slice(WARMUP_STEPS)
   return {
     seconds: marks[marks.length - 1]! - marks[WARMUP_STEPS - 1]!,
+    cpuSeconds: cpu[cpu.length - 1]! - cpu[WARMUP_STEPS - 1]!,
     stepSeconds: steps,
     loss: timedLosses.reduce((a, b) => a + b, 0) / timedLosses.length,
     warmupLoss: losses[0]!,
@@ -95,6 +107,7 @@ async function timeEval(model: BaseModel, o: BenchOptions): Promise<Timed> {
   const seqs = benchSequences(o.steps + WARMUP_STEPS, o.seq, model.info.vocabSize, o.seed)
   const trainLen = Math.min(EVAL_TRAIN_TOKENS, o.seq)
   const marks: number[] = []
+  const cpu: number[] = []
   const r = await trainAndEvaluate(model, {
     train: [{ tokens: seqs[0]!.tokens.slice(0, trainLen), lossMask: new Uint8Array(trainLen).fill(1) }],
     eval: seqs,
@@ -104,12 +117,15 @@ async function timeEval(model: BaseModel, o: BenchOptions): Promise<Timed> {
     evalBefore: false,
     seed: o.seed,
     onProgress: (p: TrainProgress) => {
-      if (p.phase === 'eval') marks.push(p.elapsedSeconds)
+      if (p.phase !== 'eval') return
+      marks.push(p.elapsedSeconds)
+      cpu.push(cpuNow())
     },
   })
   if (marks.length !== o.steps + WARMUP_STEPS) throw new Error(`expected ${o.steps + WARMUP_STEPS} eval batch reports, got ${marks.length}`)
   return {
     seconds: marks[marks.length - 1]! - marks[WARMUP_STEPS - 1]!,
+    cpuSeconds: cpu[cpu.length - 1]! - cpu[WARMUP_STEPS - 1]!,
     stepSeconds: gaps(marks),
     loss: r.eval.tokenMean,
     warmupLoss: null,
@@ -130,6 +146,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const timed = o.kind === 'train' ? await timeTrain(model, o) : await timeEval(model, o)
     const tokens = o.steps * o.seq
     const info = model.info
+    const timedSeqs = Array.from({ length: o.steps }, () => ({ tokens: o.seq, targets: o.seq - Math.floor(o.seq / 4) }))
+    const flops = modelFlops(info, timedSeqs, { kind: o.kind, loraRank: BENCH_LORA.r!, loraModules: ALL_LINEAR })
+    const peak = cpuPeak(info.numThreads)
+    const gflops = flops / 1e9 / timed.seconds
     return {
       kind: o.kind,
       impl: 'flock',
@@ -142,8 +162,13 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       tokens,
       seconds: timed.seconds,
       tokens_per_s: tokens / timed.seconds,
+      cpu_seconds: timed.cpuSeconds,
       peak_rss_mb: mib(process.resourceUsage().maxRSS * 1024),
       threads: info.numThreads,
+      model_gflop_per_token: flops / 1e9 / tokens,
+      gflops,
+      peak_fraction: gflops / peak.peak_gflops,
+      peak: { ...peak },
       loss: timed.loss,
       warmup_loss: timed.warmupLoss,
       step_seconds: timed.stepSeconds,

@@ -22,6 +22,12 @@ export interface SideSummary {
    * machine this is the steadier figure. Null without step times.
    */
   best_step_tokens_per_s: number | null
+  /**
+   * median of tokens ÷ CPU seconds of the whole process over the timed steps: time the
+   * machine gave to other work does not count, so it holds up under load (work done while
+   * waiting, such as OpenMP's spin-waits, does count). Null without CPU times.
+   */
+  median_tokens_per_cpu_s: number | null
 }
 
 export interface CompareSummary {
@@ -39,6 +45,42 @@ export interface CompareSummary {
   warmup_loss_rel_diff: number | null
   /** best_step_tokens_per_s ours ÷ reference (null when a side has no step times) */
   best_step_speed_ratio: number | null
+  /** median_tokens_per_cpu_s ours ÷ reference (null when a side has no CPU times) */
+  cpu_speed_ratio: number | null
+  /** achieved GFLOP/s against the FP32 peak; null when ours did not report its work and peak */
+  work: WorkSummary | null
+}
+
+/** Both sides did the same work per token (model FLOPs, lib/bench/flops.ts), so GFLOP/s = tokens/s × GFLOP per token. */
+export interface WorkSummary {
+  gflop_per_token: number
+  /** the peak ours measured (lib/bench/peak.ts), for the ISA its kernels ran */
+  peak_gflops: number
+  peak_isa: string
+  ours_gflops: number
+  reference_gflops: number
+  ours_peak_fraction: number
+  reference_peak_fraction: number
+}
+
+function workSummary(ours: readonly BenchResult[], o: SideSummary, r: SideSummary): WorkSummary | null {
+  const per = ours.map((x) => x.model_gflop_per_token).filter((v): v is number => typeof v === 'number' && v > 0)
+  const peaks = ours.map((x) => x.peak).filter((p): p is NonNullable<typeof p> => p !== undefined)
+  const peakValues = peaks.map((p) => p.peak_gflops)
+  if (per.length === 0 || peakValues.length === 0) return null
+  const gflopPerToken = median(per)
+  const peak = median(peakValues)
+  const ours_gflops = o.median_tokens_per_s * gflopPerToken
+  const reference_gflops = r.median_tokens_per_s * gflopPerToken
+  return {
+    gflop_per_token: gflopPerToken,
+    peak_gflops: peak,
+    peak_isa: peaks[0]!.isa,
+    ours_gflops,
+    reference_gflops,
+    ours_peak_fraction: ours_gflops / peak,
+    reference_peak_fraction: reference_gflops / peak,
+  }
 }
 
 function bestStep(results: readonly BenchResult[]): number | null {
@@ -63,6 +105,7 @@ export function summarizeSide(results: readonly BenchResult[]): SideSummary {
     max_peak_rss_mb: Math.max(...rss),
     median_loss: median(results.map((r) => r.loss)),
     best_step_tokens_per_s: bestStep(results),
+    median_tokens_per_cpu_s: results.every((x) => typeof x.cpu_seconds === 'number') ? median(results.map((x) => x.tokens / x.cpu_seconds!)) : null,
   }
 }
 
@@ -78,5 +121,7 @@ export function compareSummary(ours: readonly BenchResult[], reference: readonly
     memory_ratio: o.median_peak_rss_mb / r.median_peak_rss_mb,
     best_step_speed_ratio: o.best_step_tokens_per_s !== null && r.best_step_tokens_per_s !== null ? o.best_step_tokens_per_s / r.best_step_tokens_per_s : null,
     warmup_loss_rel_diff: wo.length > 0 && wr.length > 0 ? Math.abs(median(wo) - median(wr)) / Math.abs(median(wr)) : null,
+    cpu_speed_ratio: o.median_tokens_per_cpu_s !== null && r.median_tokens_per_cpu_s !== null ? o.median_tokens_per_cpu_s / r.median_tokens_per_cpu_s : null,
+    work: workSummary(ours, o, r),
   }
 }

@@ -45,9 +45,24 @@ export interface NativeModel {
   readonly disposed: boolean
 }
 
+/** The CPU's FP32 peak estimate: per core, lanes × fmaUnits × 2 FLOP per cycle at the measured clock (native/src/cpu/cpu_peak.hpp). */
+export interface NativeCpuPeak {
+  /** the ISA the CPU kernels use: avx512 | avx2 | scalar */
+  isa: string
+  lanes: number
+  fmaUnits: number
+  flopsPerCycle: number
+  /** clock of one busy core, measured by a chain of dependent adds */
+  ghz: number
+  /** FMA throughput of one core measured by independent FMA chains, a check of flopsPerCycle × ghz */
+  fmaGflopsPerCore: number
+}
+
 export interface NativeAddon {
   loadModel(dir: string, device: string, numThreads: number): Promise<NativeModel>
   cudaDevices(): { count: number; reason: string }
+  /** measures for about 0.1 s on the calling thread */
+  cpuPeak(): NativeCpuPeak
   abiVersion: number
   buildInfo: string
 }

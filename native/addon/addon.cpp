@@ -28,12 +28,27 @@ Napi::Value CudaDevices(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// cpuPeak(): the CPU's FP32 peak estimate (flock_cpu_peak_measure; about 0.1 s on this thread).
+Napi::Value CpuPeak(const Napi::CallbackInfo& info) {
+  flock_cpu_peak p{};
+  flock_cpu_peak_measure(&p);
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("isa", p.isa);
+  o.Set("lanes", p.lanes);
+  o.Set("fmaUnits", p.fma_units);
+  o.Set("flopsPerCycle", p.flops_per_cycle);
+  o.Set("ghz", p.ghz);
+  o.Set("fmaGflopsPerCore", p.fma_gflops_per_core);
+  return o;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   data->model_ctor = Napi::Persistent(flock_addon::Model::Init(env));
   env.SetInstanceData(data);
   exports.Set("loadModel", Napi::Function::New(env, LoadModel));
   exports.Set("cudaDevices", Napi::Function::New(env, CudaDevices));
+  exports.Set("cpuPeak", Napi::Function::New(env, CpuPeak));
   exports.Set("abiVersion", Napi::Number::New(env, flock_abi_version()));
   exports.Set("buildInfo", Napi::String::New(env, flock_build_info()));
   return exports;

@@ -227,6 +227,19 @@ flock_status flock_train_and_evaluate(flock_model* model, const flock_train_requ
                                       flock_error* err);
 void flock_train_result_free(flock_train_result* result);
 
+/* The FP32 peak of this machine's CPU as the benchmarks estimate it (native/src/cpu/cpu_peak.hpp):
+   per core, lanes × FMA units × 2 FLOP per cycle at the clock measured on the calling thread,
+   for the instruction set the CPU kernels use. Measures for about 0.1 s. */
+typedef struct flock_cpu_peak {
+  char isa[16];        /* "avx512" | "avx2" | "scalar" (FLOCK_CPU_ISA may force a lower one) */
+  int32_t lanes;       /* fp32 lanes per vector */
+  int32_t fma_units;   /* FMA instructions per cycle per core */
+  double flops_per_cycle;
+  double ghz;          /* measured clock of one busy core */
+  double fma_gflops_per_core; /* measured FMA throughput of one core, a check of the above */
+} flock_cpu_peak;
+void flock_cpu_peak_measure(flock_cpu_peak* out);
+
 /* CUDA devices usable by this build (libflock_cuda.so found and a driver present),
    or -1 with the reason in `why` (capacity `cap`). */
 int32_t flock_cuda_devices(char* why, size_t cap);

@@ -1,9 +1,11 @@
 // The C ABI: converts C++ exceptions to status codes + messages, and nothing else.
+#include <cstdio>
 #include <cstring>
 #include <new>
 #include <string>
 
 #include "capi_internal.hpp"
+#include "cpu/cpu_peak.hpp"
 #include "error.hpp"
 #include "flock_lora.h"
 #include "forward.hpp"
@@ -48,6 +50,18 @@ const char* flock_build_info(void) {
          " (" __VERSION__ ")"
 #endif
       ;
+}
+
+void flock_cpu_peak_measure(flock_cpu_peak* out) {
+  if (out == nullptr) return;
+  const flk::cpu::CpuPeak p = flk::cpu::cpu_peak();
+  *out = flock_cpu_peak{};
+  std::snprintf(out->isa, sizeof(out->isa), "%s", p.isa);
+  out->lanes = p.lanes;
+  out->fma_units = p.fma_units;
+  out->flops_per_cycle = p.flops_per_cycle;
+  out->ghz = p.ghz;
+  out->fma_gflops_per_core = p.fma_gflops_per_core;
 }
 
 flock_status flock_model_load(const char* dir, const flock_load_options* options, flock_model** out, flock_error* err) {

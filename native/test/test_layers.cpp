@@ -1,5 +1,6 @@
 // CPU layer checks: gradients against central finite differences, packing
 // (no attention across sequences), and bitwise determinism across thread counts.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -10,6 +11,7 @@
 #include "random.hpp"
 #include "cpu/gemm.hpp"
 #include "cpu/layers.hpp"
+#include "cpu/vec_math.hpp"
 #include "rope_table.hpp"
 
 using flk::ThreadPool;
@@ -187,46 +189,90 @@ TEST_CASE("results are bitwise identical with 1 and 3 threads") {
   CHECK(a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * 4) == 0);
 }
 
-TEST_CASE("gemm: both layouts, every dtype, accumulate, odd sizes; the same bits on every ISA") {
+TEST_CASE("gemm: both layouts and orientations, every dtype, accumulate, odd sizes; the same bits on every ISA") {
   ThreadPool pool(3);
-  const int64_t M = 45, F = 29, R = 300;  // not multiples of any panel, strip or block size
-  auto A = randn(M * R, 31), W = randn(F * R, 32), C0 = randn(M * F, 33);
-  // BF16 and F16 copies of W, and W converted back, so the reference uses the stored values.
-  std::vector<uint16_t> wb(W.size()), wh(W.size());
-  std::vector<float> wbf(W.size());
-  for (size_t i = 0; i < W.size(); ++i) {
-    uint32_t bits;
-    std::memcpy(&bits, &W[i], 4);
-    wb[i] = static_cast<uint16_t>(bits >> 16);
-    wbf[i] = flk::bf16_to_f32(wb[i]);
-    wh[i] = 0x3c00;  // 1.0 in half
-  }
-  struct Case { flk::DType d; const void* data; std::vector<float> ref_w; };
-  std::vector<Case> cases = {{flk::DType::F32, W.data(), W}, {flk::DType::BF16, wb.data(), wbf},
-                             {flk::DType::F16, wh.data(), std::vector<float>(W.size(), 1.0f)}};
-  for (const auto& c : cases) {
-    for (int layout = 0; layout < 2; ++layout) {
-      // layout 0: C = A·Wᵀ with W [F, R];  layout 1: C = A·W with W viewed as [R, F]
-      const flk::cpu::GemmB b = layout == 0 ? flk::cpu::weight_t(c.d, c.data, R) : flk::cpu::weight_n(c.d, c.data, F);
-      std::vector<std::vector<float>> outs;
-      for (const char* isa : {"scalar", "avx2", "avx512"}) {
-        std::vector<float> C = C0;
-        flk::cpu::gemm_with_isa(isa, pool, M, F, R, A.data(), R, 1, b, C.data(), F, true);
-        outs.push_back(C);
-      }
-      double d2 = 0, r2 = 0;
-      for (int64_t m = 0; m < M; ++m)
-        for (int64_t f = 0; f < F; ++f) {
-          double ref = C0[m * F + f];
-          for (int64_t r = 0; r < R; ++r)
-            ref += static_cast<double>(A[m * R + r]) * (layout == 0 ? c.ref_w[f * R + r] : c.ref_w[r * F + f]);
-          d2 += (ref - outs[0][m * F + f]) * (ref - outs[0][m * F + f]);
-          r2 += ref * ref;
-        }
-      CHECK_MSG(std::sqrt(d2 / r2) < 1e-6, std::string("gemm ") + flk::dtype_name(c.d) + " layout " + std::to_string(layout) +
-                                               " relative error " + std::to_string(std::sqrt(d2 / r2)));
-      for (size_t k = 1; k < outs.size(); ++k) CHECK(std::memcmp(outs[0].data(), outs[k].data(), outs[0].size() * 4) == 0);
+  // Not multiples of any panel, strip or block size. {M, F, R, A transposed}: M > F goes by
+  // features (B converted in layout 0), M <= F with R >= 64 by tokens, R < 64 by features.
+  struct Shape { int64_t M, F, R; bool at; };
+  for (const Shape sh : {Shape{45, 29, 300, false}, Shape{37, 150, 300, false}, Shape{45, 29, 20, false}, Shape{70, 40, 300, true}}) {
+    const int64_t M = sh.M, F = sh.F, R = sh.R;
+    auto A = randn(M * R, 31), W = randn(F * R, 32), C0 = randn(M * F, 33);
+    // A(m, r) at A[m·R + r], or at A[r·M + m] when transposed
+    auto a_at = [&](int64_t m, int64_t r) { return sh.at ? A[r * M + m] : A[m * R + r]; };
+    const int64_t lda_m = sh.at ? 1 : R, lda_r = sh.at ? M : 1;
+    // BF16 and F16 copies of W, and W converted back, so the reference uses the stored values.
+    std::vector<uint16_t> wb(W.size()), wh(W.size());
+    std::vector<float> wbf(W.size());
+    for (size_t i = 0; i < W.size(); ++i) {
+      uint32_t bits;
+      std::memcpy(&bits, &W[i], 4);
+      wb[i] = static_cast<uint16_t>(bits >> 16);
+      wbf[i] = flk::bf16_to_f32(wb[i]);
+      wh[i] = 0x3c00;  // 1.0 in half
     }
+    struct Case { flk::DType d; const void* data; std::vector<float> ref_w; };
+    std::vector<Case> cases = {{flk::DType::F32, W.data(), W}, {flk::DType::BF16, wb.data(), wbf},
+                               {flk::DType::F16, wh.data(), std::vector<float>(W.size(), 1.0f)}};
+    for (const auto& c : cases) {
+      for (int layout = 0; layout < 2; ++layout) {
+        // layout 0: C = A·Wᵀ with W [F, R];  layout 1: C = A·W with W viewed as [R, F]
+        const flk::cpu::GemmB b = layout == 0 ? flk::cpu::weight_t(c.d, c.data, R) : flk::cpu::weight_n(c.d, c.data, F);
+        std::vector<std::vector<float>> outs;
+        for (const char* isa : {"scalar", "avx2", "avx512"}) {
+          std::vector<float> C = C0;
+          flk::cpu::gemm_with_isa(isa, pool, M, F, R, A.data(), lda_m, lda_r, b, C.data(), F, true);
+          outs.push_back(C);
+        }
+        double d2 = 0, r2 = 0;
+        for (int64_t m = 0; m < M; ++m)
+          for (int64_t f = 0; f < F; ++f) {
+            double ref = C0[m * F + f];
+            for (int64_t r = 0; r < R; ++r)
+              ref += static_cast<double>(a_at(m, r)) * (layout == 0 ? c.ref_w[f * R + r] : c.ref_w[r * F + f]);
+            d2 += (ref - outs[0][m * F + f]) * (ref - outs[0][m * F + f]);
+            r2 += ref * ref;
+          }
+        const std::string what = std::string("gemm ") + std::to_string(M) + "x" + std::to_string(F) + "x" + std::to_string(R) +
+                                 (sh.at ? " A transposed " : " ") + flk::dtype_name(c.d) + " layout " + std::to_string(layout);
+        CHECK_MSG(std::sqrt(d2 / r2) < 1e-6, what + " relative error " + std::to_string(std::sqrt(d2 / r2)));
+        for (size_t k = 1; k < outs.size(); ++k) CHECK_MSG(std::memcmp(outs[0].data(), outs[k].data(), outs[0].size() * 4) == 0, what + ": ISAs differ");
+      }
+    }
+  }
+}
+
+TEST_CASE("vectorised exp: within 2 ulp of std::exp, -inf and underflow give 0; the same bits on every ISA") {
+  using flk::cpu::kernels::Isa;
+  std::vector<float> x = randn(1000, 41, 30.0f);  // spans underflow, [-87, 88] and overflow
+  x[3] = -INFINITY;
+  x[4] = -100.0f;
+  x[5] = 0.0f;
+  double worst = 0;
+  std::vector<std::vector<float>> outs;
+  std::vector<double> sums;
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+    std::vector<float> y(x.size());
+    flk::cpu::exp_shifted(x.data(), 1.5f, y.data(), static_cast<int64_t>(x.size()), isa);
+    outs.push_back(y);
+    std::vector<float> z(x.begin(), x.begin() + 997);  // not a multiple of 16
+    for (auto& v : z) v = std::min(v, 1.5f);
+    sums.push_back(flk::cpu::exp_shifted_sum(z.data(), 1.5f, static_cast<int64_t>(z.size()), isa));
+  }
+  for (size_t i = 0; i < x.size(); ++i) {
+    const float d = x[i] - 1.5f;
+    const double want = std::exp(static_cast<double>(d));
+    if (d < -87.0f) {
+      CHECK_MSG(outs[0][i] == 0.0f, "exp below -87 is 0");
+    } else if (d > 88.0f) {
+      CHECK_MSG(std::isinf(outs[0][i]), "exp above 88 is inf");
+    } else {
+      worst = std::max(worst, std::fabs(outs[0][i] - want) / want);
+    }
+  }
+  CHECK_MSG(worst < 2.5e-7, "exp relative error " + std::to_string(worst));
+  for (size_t k = 1; k < outs.size(); ++k) {
+    CHECK(std::memcmp(outs[0].data(), outs[k].data(), outs[0].size() * 4) == 0);
+    CHECK(std::memcmp(&sums[0], &sums[k], 8) == 0);
   }
 }
 

@@ -37,11 +37,13 @@ if (process.env.FAKE_FAIL === name) { process.stderr.write('fake failure\\n'); p
 const seq = Number(flag('--seq')), steps = Number(flag('--steps'))
 const round = require('fs').readFileSync(process.env.FAKE_LOG, 'utf8').split('\\n').filter((l) => l === name).length
 const speed = Number(tps) * round
+if (process.env.FAKE_ENV_LOG) require('fs').appendFileSync(process.env.FAKE_ENV_LOG, [name, ...['FLOCK_CPU_ISA', 'ATEN_CPU_CAPABILITY', 'ONEDNN_MAX_CPU_ISA', 'MKL_ENABLE_INSTRUCTIONS'].map((k) => process.env[k] || '-')].join(' ') + '\\n')
+const work = name === 'ours' ? { model_gflop_per_token: 0.5, gflops: speed / 2, peak_fraction: speed / 800, peak: { isa: 'avx2', peak_gflops: 400, cores: 2, ghz: 4, flops_per_cycle: 50 } } : {}
 console.log('noise before the result')
 console.log(JSON.stringify({ kind, impl: name, device: 'cpu', shape: flag('--shape'), dtype: flag('--dtype'), seq, steps, warmup_steps: 1,
   tokens: seq * steps, seconds: seq * steps / speed, tokens_per_s: speed, peak_rss_mb: Number(rss), threads: Number(flag('--threads')),
   loss: 10 + round, warmup_loss: name === 'ours' ? 12 : 12.0012,
-  step_seconds: [0.6 * seq * steps / speed, 0.4 * seq * steps / speed] }))
+  step_seconds: [0.6 * seq * steps / speed, 0.4 * seq * steps / speed], cpu_seconds: (seq * steps / speed) * (name === 'ours' ? 2 : 4), ...work }))
 process.stderr.write(process.env.FLOCK_PROFILE ? '[flock profile] 1.00 s in timed ops\\n  linear fwd   0.600 s  60.0%\\n  lora fwd   0.400 s  40.0%\\nafter\\n' : '')
 `
 
@@ -103,8 +105,51 @@ t.test('runs alternate, each side in its own process, and the summary follows fr
   t.equal(out.summary.memory_ratio, 0.5)
   t.ok(Math.abs(out.summary.best_step_speed_ratio! - 2.5) < 1e-12, 'fastest steps: 300/0.8 against 120/0.8')
   t.ok(Math.abs(out.summary.warmup_loss_rel_diff! - 0.0012 / 12.0012) < 1e-12)
+  t.equal(out.summary.ours.median_tokens_per_cpu_s, 100, 'tokens per CPU-second: half the speed when two CPU-seconds go to each second')
+  t.equal(out.summary.reference.median_tokens_per_cpu_s, 20)
+  t.equal(out.summary.cpu_speed_ratio, 5)
   t.equal(out.runs[0]!.profile, '[flock profile] 1.00 s in timed ops\n  linear fwd   0.600 s  60.0%\n  lora fwd   0.400 s  40.0%')
   t.equal(out.runs[1]!.profile, undefined, 'the reference has no profile')
+  t.same(out.summary.work, {
+    gflop_per_token: 0.5,
+    peak_gflops: 400,
+    peak_isa: 'avx2',
+    ours_gflops: 100,
+    reference_gflops: 40,
+    ours_peak_fraction: 0.25,
+    reference_peak_fraction: 0.1,
+  }, 'the same work per token on both sides, against the peak ours measured')
+})
+
+t.test('--isa avx2 holds each side to AVX2 through its own variables; native changes nothing', async (t) => {
+  const f = await fake(t)
+  const envLog = join(f.dir, 'env-log')
+  const run = (isa: 'native' | 'avx2') =>
+    compareCommand({
+      options: { kind: 'train', shape: 'tiny', seq: 8, steps: 2, device: 'cpu', threads: 1, dtype: 'f32', seed: 1, cacheRoot: join(f.dir, 'cache') },
+      rounds: 1,
+      isa,
+      oursCommand: [process.execPath, f.script, 'ours', '100', '900'],
+      referenceCommand: [process.execPath, f.script, 'peft', '50', '1000'],
+      resultsDir: join(f.dir, 'results'),
+      commandLine: `flock-bench compare train --isa ${isa}`,
+      env: { ...process.env, FAKE_LOG: f.log, FAKE_ENV_LOG: envLog, FLOCK_CPU_ISA: '', ATEN_CPU_CAPABILITY: '', ONEDNN_MAX_CPU_ISA: '', MKL_ENABLE_INSTRUCTIONS: '' },
+    })
+  const held = await run('avx2')
+  t.same((await readFile(envLog, 'utf8')).trim().split('\n'), ['ours avx2 - - -', 'peft - avx2 AVX2 AVX2'])
+  t.match(held.record, {
+    settings: { isa: 'avx2' },
+    environment: { ours: { FLOCK_CPU_ISA: 'avx2' }, reference: { ATEN_CPU_CAPABILITY: 'avx2', ONEDNN_MAX_CPU_ISA: 'AVX2', MKL_ENABLE_INSTRUCTIONS: 'AVX2' } },
+  })
+  t.equal(held.record.environment?.load_average.before.length, 3)
+  const md = await readFile(join(f.dir, 'results', 'SUMMARY.md'), 'utf8')
+  t.match(md, /- ISA held to avx2: ours FLOCK_CPU_ISA=avx2; reference ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2/)
+  t.match(md, /- load average \(1, 5, 15 min\) before [\d.]+ [\d.]+ [\d.]+, after [\d.]+ [\d.]+ [\d.]+ on \d+ CPUs/)
+  t.match(md, /Work 0\.500 GFLOP per token \(model FLOPs\): ours 50\.0 GFLOP\/s = 12\.5%, reference 25\.0 GFLOP\/s = 6\.3% of the 400\.0 GFLOP\/s avx2 FP32 peak \(2 cores × 4 GHz measured × 50 FLOP\/cycle\)/)
+  t.match(md, /\| 1 \| ours \| 100\.0 \| 50\.0 \|/, 'GFLOP/s per run')
+  t.match(md, /Per CPU-second of each process \(steadier under load; time spent spin-waiting counts\): ours 50\.0 tokens, reference 12\.5 tokens, ratio 4\.00×/)
+  await run('native')
+  t.same((await readFile(envLog, 'utf8')).trim().split('\n').slice(2), ['ours - - - -', 'peft - - - -'])
 })
 
 t.test('a failing or mismatched child stops the comparison with its stderr', async (t) => {

@@ -1,5 +1,6 @@
 // The CPU backend: the whole model forward with LoRA, the saved activations, and
 // the backward pass to the LoRA parameters only (frozen weights get no gradient).
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <vector>
@@ -19,7 +20,7 @@ using cpu::LoraView;
 
 // Rows of the LM head computed at once: the [vocab, hidden] weight streams through memory
 // once per chunk, so larger chunks cost logits memory (rows × vocab floats) and save traffic.
-constexpr int64_t kLmHeadChunk = 256;
+constexpr int64_t kLmHeadChunk = 512;
 
 struct LayerActs {
   std::vector<float> x_in, r1, h1, q, k, v, lse, att, x_mid, r2, h2, g, u;
@@ -38,8 +39,12 @@ class CpuBackend final : public Backend {
   void eval_batch(const Batch& b, const LoraState* lora, std::vector<float>& loss, const CancelCheck& cancel) override {
     run(b, const_cast<LoraState*>(lora), false, 0.0f, 0, loss, cancel);
   }
-  double grad_sq_norm(const LoraState& lora) override { return sum_of_squares(lora.grads.data(), lora.num_params()); }
+  double grad_sq_norm(const LoraState& lora) override {
+    Profiler::Scope ps(prof_, "optimizer");
+    return sum_of_squares(lora.grads.data(), lora.num_params());
+  }
   void optimizer_step(LoraState& lora, const AdamWConfig& adam, double lr, int64_t step, float grad_coef) override {
+    Profiler::Scope ps(prof_, "optimizer");
     const int64_t n = lora.num_params();
     // Element-wise and independent: any split gives the same bits.
     m_.pool->parallel_for(n, 1 << 14, [&](int64_t b, int64_t e) {
@@ -63,12 +68,13 @@ class CpuBackend final : public Backend {
   void adapted_linear(const Linear& L, const float* x, int64_t T, float* y, const LoraState* lora, int layer, int target, bool train,
                       uint64_t seed, std::vector<float>& lu) {
     {
-      Profiler::Scope ps(prof_, "linear fwd");
+      Profiler::Scope ps(prof_, "linear fwd", 2.0 * T * L.in() * L.out());
       cpu::linear_forward(*m_.pool, x, T, L, y);
     }
     if (lora == nullptr || !lora->module(layer, target).active) return;
-    lu.resize(static_cast<size_t>(T * lora->config().rank));
-    Profiler::Scope ps(prof_, "lora fwd");
+    const int64_t r = lora->config().rank;
+    lu.resize(static_cast<size_t>(T * r));
+    Profiler::Scope ps(prof_, "lora fwd", 2.0 * T * r * (L.in() + L.out()));
     cpu::lora_forward(*m_.pool, x, T, L.in(), L.out(), view(*lora, layer, target, train, seed), lu.data(), y);
   }
 
@@ -76,12 +82,14 @@ class CpuBackend final : public Backend {
   void adapted_linear_backward(const Linear& L, const float* dy, const float* x, int64_t T, float* dx, bool accumulate,
                                LoraState* lora, int layer, int target, uint64_t seed, const std::vector<float>& lu) {
     if (dx != nullptr) {
-      Profiler::Scope ps(prof_, "linear bwd");
+      Profiler::Scope ps(prof_, "linear bwd", 2.0 * T * L.in() * L.out());
       cpu::linear_backward_input(*m_.pool, dy, T, L.w, dx, accumulate);
     }
     if (lora == nullptr || !lora->module(layer, target).active) return;
     const LoraModule& mod = lora->module(layer, target);
-    Profiler::Scope ps(prof_, "lora bwd");
+    const int64_t r = lora->config().rank;
+    // gB and du over out, gA (and dx) over in
+    Profiler::Scope ps(prof_, "lora bwd", 2.0 * T * r * (2 * L.out() + (dx != nullptr ? 2 : 1) * L.in()));
     cpu::lora_backward(*m_.pool, dy, x, T, L.in(), L.out(), view(*lora, layer, target, true, seed), lu.data(),
                        lora->grads.data() + mod.a_offset, lora->grads.data() + mod.b_offset, dx);
   }
@@ -101,7 +109,10 @@ class CpuBackend final : public Backend {
       bytes += n * 4;
     };
 
-    cpu::embedding_forward(pool, m_.weights.embed, b.tokens, T, x.data());
+    {
+      Profiler::Scope ps(prof_, "embedding");
+      cpu::embedding_forward(pool, m_.weights.embed, b.tokens, T, x.data());
+    }
     for (int l = 0; l < c.num_layers; ++l) {
       cancel();
       LayerActs& A = acts[train ? l : 0];
@@ -117,26 +128,42 @@ class CpuBackend final : public Backend {
       for (auto* v : {&A.g, &A.u}) alloc(*v, T * I);
       alloc(A.lse, T * c.num_heads);
 
-      cpu::rmsnorm_forward(pool, x.data(), w.input_norm.data(), T, H, c.rms_norm_eps, A.h1.data(), A.r1.data());
+      {
+        Profiler::Scope ps(prof_, "elementwise fwd");
+        cpu::rmsnorm_forward(pool, x.data(), w.input_norm.data(), T, H, c.rms_norm_eps, A.h1.data(), A.r1.data());
+      }
       adapted_linear(w.q, A.h1.data(), T, A.q.data(), lora, l, kQ, train, seed, A.lu[kQ]);
       adapted_linear(w.k, A.h1.data(), T, A.k.data(), lora, l, kK, train, seed, A.lu[kK]);
       adapted_linear(w.v, A.h1.data(), T, A.v.data(), lora, l, kV, train, seed, A.lu[kV]);
-      cpu::rope_forward(pool, A.q.data(), b.positions.data(), T, c.num_heads, c.head_dim, rope.table);
-      cpu::rope_forward(pool, A.k.data(), b.positions.data(), T, c.num_kv_heads, c.head_dim, rope.table);
+      {
+        Profiler::Scope ps(prof_, "elementwise fwd");
+        cpu::rope_forward(pool, A.q.data(), b.positions.data(), T, c.num_heads, c.head_dim, rope.table);
+        cpu::rope_forward(pool, A.k.data(), b.positions.data(), T, c.num_kv_heads, c.head_dim, rope.table);
+      }
       const cpu::AttentionShape as = attention_shape(b, l);
       {
-        Profiler::Scope ps(prof_, "attention fwd");
+        // Q Kᵀ and P V over the visible keys
+        Profiler::Scope ps(prof_, "attention fwd", 4.0 * c.head_dim * c.num_heads * attention_pairs(as));
         cpu::attention_forward(pool, as, A.q.data(), A.k.data(), A.v.data(), A.att.data(), A.lse.data());
       }
       adapted_linear(w.o, A.att.data(), T, tmp.data(), lora, l, kO, train, seed, A.lu[kO]);
-      cpu::add_inplace(pool, x.data(), tmp.data(), T * H);
-      std::memcpy(A.x_mid.data(), x.data(), T * H * 4);
-      cpu::rmsnorm_forward(pool, x.data(), w.post_norm.data(), T, H, c.rms_norm_eps, A.h2.data(), A.r2.data());
+      {
+        Profiler::Scope ps(prof_, "elementwise fwd");
+        cpu::add_inplace(pool, x.data(), tmp.data(), T * H);
+        std::memcpy(A.x_mid.data(), x.data(), T * H * 4);
+        cpu::rmsnorm_forward(pool, x.data(), w.post_norm.data(), T, H, c.rms_norm_eps, A.h2.data(), A.r2.data());
+      }
       adapted_linear(w.gate, A.h2.data(), T, A.g.data(), lora, l, kGate, train, seed, A.lu[kGate]);
       adapted_linear(w.up, A.h2.data(), T, A.u.data(), lora, l, kUp, train, seed, A.lu[kUp]);
-      cpu::swiglu_forward(pool, A.g.data(), A.u.data(), T * I, mI.data());
+      {
+        Profiler::Scope ps(prof_, "elementwise fwd");
+        cpu::swiglu_forward(pool, A.g.data(), A.u.data(), T * I, mI.data());
+      }
       adapted_linear(w.down, mI.data(), T, tmp.data(), lora, l, kDown, train, seed, A.lu[kDown]);
-      cpu::add_inplace(pool, x.data(), tmp.data(), T * H);
+      {
+        Profiler::Scope ps(prof_, "elementwise fwd");
+        cpu::add_inplace(pool, x.data(), tmp.data(), T * H);
+      }
       if (lora != nullptr)
         for (auto& lu : A.lu) bytes += static_cast<int64_t>(lu.size()) * 4;
     }
@@ -147,7 +174,10 @@ class CpuBackend final : public Backend {
     loss.assign(T, 0.0f);
     std::vector<float> dh(train ? T * H : 0);
     {
-      Profiler::Scope ps(prof_, train ? "lm head + ce fwd/bwd" : "lm head + ce fwd");
+      int64_t rows = 0;
+      for (int64_t t = 0; t < T; ++t) rows += b.targets[t] >= 0;
+      Profiler::Scope ps(prof_, train ? "lm head + ce fwd/bwd" : "lm head + ce fwd",
+                         (train ? 4.0 : 2.0) * rows * H * m_.weights.lm_head.rows);
       cpu::lm_head_cross_entropy(pool, hf.data(), T, m_.weights.lm_head, b.targets.data(), loss.data(), nullptr,
                                  train ? dh.data() : nullptr, grad_scale, kLmHeadChunk);
     }
@@ -167,30 +197,57 @@ class CpuBackend final : public Backend {
       LayerActs& A = acts[l];
       const LayerWeights& w = m_.weights.layers[l];
       // MLP
-      cpu::swiglu_forward(pool, A.g.data(), A.u.data(), T * I, mI.data());
+      {
+        Profiler::Scope ps(prof_, "elementwise bwd");
+        cpu::swiglu_forward(pool, A.g.data(), A.u.data(), T * I, mI.data());
+      }
       adapted_linear_backward(w.down, dx.data(), mI.data(), T, dm.data(), false, lora, l, kDown, seed, A.lu[kDown]);
-      cpu::swiglu_backward(pool, dm.data(), A.g.data(), A.u.data(), T * I, dg.data(), du.data());
+      {
+        Profiler::Scope ps(prof_, "elementwise bwd");
+        cpu::swiglu_backward(pool, dm.data(), A.g.data(), A.u.data(), T * I, dg.data(), du.data());
+      }
       adapted_linear_backward(w.gate, dg.data(), A.h2.data(), T, dh2.data(), false, lora, l, kGate, seed, A.lu[kGate]);
       adapted_linear_backward(w.up, du.data(), A.h2.data(), T, dh2.data(), true, lora, l, kUp, seed, A.lu[kUp]);
-      cpu::rmsnorm_backward(pool, dh2.data(), A.x_mid.data(), w.post_norm.data(), A.r2.data(), T, H, dx.data(), true);
+      {
+        Profiler::Scope ps(prof_, "elementwise bwd");
+        cpu::rmsnorm_backward(pool, dh2.data(), A.x_mid.data(), w.post_norm.data(), A.r2.data(), T, H, dx.data(), true);
+      }
       // attention
       adapted_linear_backward(w.o, dx.data(), A.att.data(), T, datt.data(), false, lora, l, kO, seed, A.lu[kO]);
       {
-        Profiler::Scope ps(prof_, "attention bwd");
-        cpu::attention_backward(pool, attention_shape(b, l), A.q.data(), A.k.data(), A.v.data(), A.att.data(), A.lse.data(),
+        // S recomputed, dV, dP, dQ and dK over the visible keys
+        const cpu::AttentionShape as = attention_shape(b, l);
+        Profiler::Scope ps(prof_, "attention bwd", 10.0 * c.head_dim * c.num_heads * attention_pairs(as));
+        cpu::attention_backward(pool, as, A.q.data(), A.k.data(), A.v.data(), A.att.data(), A.lse.data(),
                                 datt.data(), dq.data(), dk.data(), dv.data());
       }
-      cpu::rope_backward(pool, dq.data(), b.positions.data(), T, c.num_heads, c.head_dim, rope.table);
-      cpu::rope_backward(pool, dk.data(), b.positions.data(), T, c.num_kv_heads, c.head_dim, rope.table);
+      {
+        Profiler::Scope ps(prof_, "elementwise bwd");
+        cpu::rope_backward(pool, dq.data(), b.positions.data(), T, c.num_heads, c.head_dim, rope.table);
+        cpu::rope_backward(pool, dk.data(), b.positions.data(), T, c.num_kv_heads, c.head_dim, rope.table);
+      }
       // Below layer 0 only the embedding (frozen) remains: skip the input gradient there.
       float* dh1 = l > 0 ? dh2.data() : nullptr;
       adapted_linear_backward(w.q, dq.data(), A.h1.data(), T, dh1, false, lora, l, kQ, seed, A.lu[kQ]);
       adapted_linear_backward(w.k, dk.data(), A.h1.data(), T, dh1, true, lora, l, kK, seed, A.lu[kK]);
       adapted_linear_backward(w.v, dv.data(), A.h1.data(), T, dh1, true, lora, l, kV, seed, A.lu[kV]);
-      if (l > 0) cpu::rmsnorm_backward(pool, dh2.data(), A.x_in.data(), w.input_norm.data(), A.r1.data(), T, H, dx.data(), true);
+      if (l > 0) {
+        Profiler::Scope ps(prof_, "elementwise bwd");
+        cpu::rmsnorm_backward(pool, dh2.data(), A.x_in.data(), w.input_norm.data(), A.r1.data(), T, H, dx.data(), true);
+      }
       // free this layer's activations as soon as they are used
       A = LayerActs();
     }
+  }
+
+  // (query, key) pairs attention computes: each token sees its sequence up to itself, within the window
+  static double attention_pairs(const cpu::AttentionShape& s) {
+    double n = 0;
+    for (int64_t t = 0; t < s.T; ++t) {
+      const int64_t seen = t - s.seq_start[t] + 1;
+      n += static_cast<double>(s.window > 0 ? std::min(seen, s.window) : seen);
+    }
+    return n;
   }
 
   cpu::AttentionShape attention_shape(const Batch& b, int layer) const {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cross_entropy.hpp"
+#include "vec_math.hpp"
 
 namespace flk::cpu {
 
@@ -35,14 +36,14 @@ void lm_head_cross_entropy(ThreadPool& pool, const float* h, int64_t T, const We
           if (dh != nullptr) std::fill(l, l + V, 0.0f);
           continue;
         }
-        float m = -INFINITY;
-        for (int64_t i = 0; i < V; ++i) m = std::max(m, l[i]);
-        double sum = 0.0;
-        for (int64_t i = 0; i < V; ++i) sum += std::exp(static_cast<double>(l[i] - m));
+        const float ly = l[y];
+        const float m = array_max(l, V);
+        const double sum = exp_shifted_sum(l, m, V);  // l now holds exp(logit - m)
         const double lse = static_cast<double>(m) + std::log(sum);
-        loss[t] = static_cast<float>(lse - static_cast<double>(l[y]));
+        loss[t] = static_cast<float>(lse - static_cast<double>(ly));
         if (dh != nullptr) {  // d loss / d logits = softmax - onehot, times the scale
-          for (int64_t i = 0; i < V; ++i) l[i] = static_cast<float>(std::exp(static_cast<double>(l[i]) - lse)) * grad_scale;
+          const float c = static_cast<float>(static_cast<double>(grad_scale) / sum);
+          for (int64_t i = 0; i < V; ++i) l[i] *= c;
           l[y] -= grad_scale;
         }
       }

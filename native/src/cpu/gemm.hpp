@@ -37,5 +37,7 @@ void gemm_with_isa(const char* isa, ThreadPool& pool, int64_t M, int64_t F, int6
 // The instruction set gemm uses on this machine: "avx512", "avx2" or "scalar".
 // FLOCK_CPU_ISA=scalar|avx2|avx512 forces a lower one (tests, benchmarks).
 const char* gemm_isa();
+// The ISA gemm_with_isa(name, ...) runs: `name`, or the best below it this machine has.
+const char* gemm_isa_capped(const char* name);
 
 }  // namespace flk::cpu

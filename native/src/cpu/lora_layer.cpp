@@ -41,10 +41,16 @@ void lora_backward(ThreadPool& pool, const float* dy, const float* x, int64_t T,
                    const float* u, float* gA, float* gB, float* dx) {
   const int64_t r = lv.r;
   const float s = lv.scale;
-  // gB [out, r] += dyᵀ (s·u)   (reduction over tokens)
+  // gB [out, r] += dyᵀ (s·u)   (reduction over tokens), formed as its transpose (s·u)ᵀ dy so
+  // that dy is read in place along its rows, then added in
   std::vector<float> us(static_cast<size_t>(T * r));
   for (int64_t i = 0; i < T * r; ++i) us[i] = u[i] * s;
-  gemm(pool, out, r, T, dy, 1, out, f32(us.data(), 1, r), gB, r, true);
+  std::vector<float> gBt(static_cast<size_t>(r * out));
+  gemm(pool, r, out, T, us.data(), 1, r, f32(dy, 1, out), gBt.data(), out, false);
+  pool.parallel_for(out, 64, [&](int64_t o0, int64_t o1) {
+    for (int64_t o = o0; o < o1; ++o)
+      for (int64_t k = 0; k < r; ++k) gB[o * r + k] += gBt[k * out + o];
+  });
   // du [T, r] = s · (dy B)
   std::vector<float> du(static_cast<size_t>(T * r));
   gemm(pool, T, r, out, dy, out, 1, f32(lv.B, 1, r), du.data(), r, false);
