@@ -14,17 +14,16 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
-import {
-  competitionConfigId, datasetRepo, defaultCompetitionConfig, EvaluationQueue, HubCache, InProcessEvaluator, loadEvaluationResources,
-  LocalHub, mergeCompetitionConfig, publishDataset, writeTinyModel, type EvaluationJob,
-} from '../lib/index.js'
+import { competitionConfigId, EvaluationQueue, InProcessEvaluator, loadEvaluationResources, type EvaluationJob } from '../lib/evaluator/index.js'
+import { datasetRepo, HubCache, LocalHub, publishDataset } from '../lib/hub/index.js'
+import { defaultCompetitionConfig, mergeCompetitionConfig, writeTinyModel } from '../lib/index.js'
 
 const { values: opt } = parseArgs({ options: { jobs: { type: 'string', default: '16' }, workers: { type: 'string', default: '1,2,4' }, steps: { type: 'string', default: '20' } } })
 const jobCount = Number(opt.jobs)
 const workerCounts = opt.workers.split(',').map(Number)
 const here = dirname(fileURLToPath(import.meta.url))
 const fromSource = import.meta.url.endsWith('.ts')
-const workerCli = join(here, '..', 'lib', 'queue', fromSource ? 'worker-cli.ts' : 'worker-cli.js')
+const validatorBin = join(here, '..', 'bin', fromSource ? 'flock-validator.ts' : 'flock-validator.js')
 const loader = fromSource ? ['--loader', 'ts-node/esm', '--no-warnings'] : []
 
 function startRedis(port: number): Promise<ChildProcess> {
@@ -41,7 +40,7 @@ function startRedis(port: number): Promise<ChildProcess> {
 }
 
 function startWorker(args: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...loader, workerCli, ...args], { env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' }, stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(process.execPath, [...loader, validatorBin, 'worker', ...args], { env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' }, stdio: ['ignore', 'ignore', 'pipe'] })
   return new Promise((resolve, reject) => {
     let buf = ''
     child.stderr!.on('data', (c: Buffer) => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { hideBin } from 'yargs/helpers'
 
-import { runMinerCli } from '../lib/miner/index.js'
+import { runMinerCli } from '../lib/cli/miner/program.js'
 
 const controller = new AbortController()
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort())

@@ -13,7 +13,7 @@ import { isaEnvironment, type BenchIsa } from './isa-env.js'
 import { gitInfo, machineInfo } from './machine.js'
 import { benchCacheRoot, ensureShapeModel } from './model-cache.js'
 import { appendRecord, type CompareRecord } from './record.js'
-import { checkDevice } from '../device.js'
+import { checkDevice } from '../native/device.js'
 import type { BenchOptions } from './run.js'
 import { benchShape } from './shapes.js'
 

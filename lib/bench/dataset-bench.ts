@@ -13,7 +13,7 @@ import { loadAddon, packageRoot } from '../native/load-addon.js'
 import { runSameRows } from './dataset-reference.js'
 import { machineInfo } from './machine.js'
 import { ensureShapeModel } from './model-cache.js'
-import { checkDevice } from '../device.js'
+import { checkDevice } from '../native/device.js'
 import { benchShape } from './shapes.js'
 
 export function referenceDatasetPaths(root = packageRoot()): { train: string; eval: string } {

@@ -13,7 +13,7 @@
  * Frozen weights get no gradient. Norms, RoPE, SwiGLU and the optimizer are memory-bound
  * and not counted. Sliding windows are ignored (the bench shapes' sequences fit in them).
  */
-import type { ModelInfo } from '../model.js'
+import type { ModelInfo } from '../native/model.js'
 
 export type FlopModel = Pick<ModelInfo, 'hiddenSize' | 'intermediateSize' | 'numLayers' | 'numHeads' | 'numKvHeads' | 'headDim' | 'vocabSize'>
 

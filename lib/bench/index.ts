@@ -1,4 +1,3 @@
-export { BENCH_USAGE, parseBenchArgs, UsageError, type BenchCommand } from './cli.js'
 export { compareCommand, referenceScript, type CompareCommandOptions, type CompareCommandResult } from './compare-command.js'
 export { runComparison, extractProfile, CompareRunError, type CompareOptions, type CompareRun, type CompareOutcome, type CompareSettings } from './compare.js'
 export { cpuIsa, gitInfo, machineInfo, type GitInfo, type MachineInfo } from './machine.js'

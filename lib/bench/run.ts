@@ -4,11 +4,11 @@
  * them). Model writing and loading are outside the timed window, and so is one
  * warm-up step; the times come from the native trainer's own clock.
  */
-import { checkDevice } from '../device.js'
+import { checkDevice } from '../native/device.js'
 import { InvalidArgumentError } from '../errors.js'
-import { loadBaseModel, type BaseModel } from '../model.js'
+import { loadBaseModel, type BaseModel } from '../native/model.js'
 import { loadAddon } from '../native/load-addon.js'
-import { trainAndEvaluate, type TrainProgress } from '../train.js'
+import { trainAndEvaluate, type TrainProgress } from '../native/train.js'
 import { machineInfo } from './machine.js'
 import { ALL_LINEAR, modelFlops } from './flops.js'
 import { ensureShapeModel } from './model-cache.js'

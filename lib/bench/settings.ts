@@ -3,7 +3,7 @@
  * run the very same: dropout 0 (no random masks to match), constant learning
  * rate, one sequence per optimizer step, data in the given order.
  */
-import type { LoraSettings, TrainingSettings } from '../train-settings.js'
+import type { LoraSettings, TrainingSettings } from '../native/train-settings.js'
 
 export const BENCH_LORA: Partial<LoraSettings> = { r: 16, alpha: 32, dropout: 0, targetModules: 'all-linear', useRslora: false, init: 'kaiming' }
 

@@ -3,7 +3,7 @@ export * from './errors.js'
 export type * from './types.js'
 export { SubtensorChain, type SubtensorChainOptions } from './subtensor/chain.js'
 export { SUBTENSOR_SIGNED_EXTENSIONS } from './subtensor/connection.js'
-export { LocalChain, type LocalChainOptions, type LocalSubnetParams } from './local/chain.js'
+export { LocalChain, type LocalChainOptions, type LocalSubnetParams } from './local-chain/chain.js'
 export { NETWORKS, resolveEndpoint, type NetworkName } from './networks.js'
 export { loadHotkey, hotkeyFilePath, checkWalletName, expandWalletPath, DEFAULT_WALLET_PATH, type Hotkey, type WalletOptions } from './wallet.js'
 export {

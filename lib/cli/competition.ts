@@ -16,7 +16,7 @@ import { resolve } from 'node:path'
 import { defaultRules, embeddedCompetition, type Competition } from '../competition/index.js'
 import { defaultCompetitionConfig, loadCompetitionConfig } from '../config/index.js'
 import { type CompetitionFiles, type HubCache, resolveCompetitionFiles } from '../hub/index.js'
-import type { LocalNetworkPaths } from '../local/index.js'
+import type { LocalNetworkPaths } from '../local-subnet/index.js'
 
 export interface CompetitionChoice {
   /** --config: an embedded competition's name or a file path */

@@ -1,11 +1,11 @@
 /** Options and result of evaluateDataset(). */
 import type { CompetitionConfig } from '../config/index.js'
 import type { DatasetIssue, DatasetSource } from '../dataset/index.js'
-import type { DeviceSpec } from '../device.js'
-import type { BaseModel } from '../model.js'
+import type { DeviceSpec } from '../native/device.js'
+import type { BaseModel } from '../native/model.js'
 import type { ChatTokenizer } from '../tokenize/index.js'
-import type { EvalLossDefinition, EvalLosses, TrainProgress } from '../train.js'
-import type { LoraSettings, TrainingSettings } from '../train-settings.js'
+import type { EvalLossDefinition, EvalLosses, TrainProgress } from '../native/train.js'
+import type { LoraSettings, TrainingSettings } from '../native/train-settings.js'
 import type { PreparedEvalSet } from './eval-set.js'
 
 /** Rows as an array, or any dataset source (`{ path }`, `{ jsonl }`, `{ stream }`, `{ rows }`). */

@@ -6,4 +6,3 @@ export { submitDataset, DATASET_FILE_IN_REPO, type SubmitOptions, type SubmitRes
 export { selectRows, type SelectOptions, type SelectResult, type SelectCandidate } from './select.js'
 export { createProgressReporter, type ProgressReporter, type PreviewProgress } from './progress.js'
 export { formatDatasetReport, formatPreview, formatSubmit, type PreviewShown } from './format.js'
-export { runMinerCli, type CliIo } from './cli/program.js'

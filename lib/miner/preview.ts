@@ -10,9 +10,9 @@ import { DatasetError } from '../dataset/index.js'
 import {
   evaluateDataset, evaluationSeed, hypotheticalEvaluationSeeds, prepareEvalSet, VALIDATOR_UNTOKENIZABLE_ROWS, type EvalResult, type EvaluateProgress,
 } from '../evaluate/index.js'
-import { loadBaseModel } from '../model.js'
+import { loadBaseModel } from '../native/model.js'
 import { loadChatTokenizer } from '../tokenize/index.js'
-import type { EvalLossDefinition } from '../train.js'
+import type { EvalLossDefinition } from '../native/train.js'
 import { type CheckedDataset, readAndCheckDataset } from './dataset-file.js'
 
 /** Draws evaluated before committing, unless told otherwise (`--seeds K`). */

@@ -12,7 +12,7 @@ import { checkSelection, readRawRows } from '../competition/flock-off-s1/selecti
 import type { CompetitionConfig } from '../config/index.js'
 import { evaluateDataset, hypotheticalEvaluationSeeds, prepareEvalSet } from '../evaluate/index.js'
 import { InvalidArgumentError } from '../errors.js'
-import { loadBaseModel } from '../model.js'
+import { loadBaseModel } from '../native/model.js'
 import { loadChatTokenizer } from '../tokenize/index.js'
 import { SeededRandom } from '../util/seeded-random.js'
 

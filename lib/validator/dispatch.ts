@@ -9,8 +9,8 @@
  */
 import { CancelledError } from '../errors.js'
 import { evaluationSeed } from '../evaluate/index.js'
-import { jobIdFor } from '../queue/job.js'
-import type { EvaluationJob, EvaluationResult, Evaluator } from '../queue/types.js'
+import { jobIdFor } from '../evaluator/job.js'
+import type { EvaluationJob, EvaluationResult, Evaluator } from '../evaluator/types.js'
 import {
   abandon,
   crashedTooOften,
@@ -25,7 +25,7 @@ import {
   type OriginalOf,
   type PrecheckOutcome,
 } from './miner-run.js'
-import type { QueueItem } from './queue.js'
+import type { QueueItem } from './round-order.js'
 import type { Reporter } from './reporter.js'
 import type { EvalStatus, MinerResult } from './store/index.js'
 

@@ -6,7 +6,7 @@
 import cliProgress from 'cli-progress'
 
 import type { RankingRow, U16Weights } from '../scoring/index.js'
-import type { QueueTier } from './queue.js'
+import type { QueueTier } from './round-order.js'
 import type { SendOutcome } from './send-weights.js'
 import type { MinerResult } from './store/index.js'
 

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 
-import { parseBenchArgs } from '../../lib/bench/index.js'
+import { parseBenchArgs } from '../../lib/cli/bench-args.js'
 import { binPath } from '../helpers/bin.js'
 import { repoRoot } from '../helpers/paths.js'
 

@@ -86,7 +86,7 @@ t.test('flock-bench dataset --reference hands the reference the rows ours traine
   await writeFile(fake, FAKE_PEFT)
   const python = join(dir, 'python')
   await writeFile(python, `#!/bin/sh\nexec python3 ${fake} "$@"\n`, { mode: 0o755 })
-  const args = ['--loader', 'ts-node/esm', 'bin/flock-bench.ts', 'dataset', '--shape', 'tiny', '--train', join(dir, 'train.jsonl'), '--eval', join(dir, 'eval.jsonl'),
+  const args = [binPath('flock-bench'), 'dataset', '--shape', 'tiny', '--train', join(dir, 'train.jsonl'), '--eval', join(dir, 'eval.jsonl'),
     '--steps', '1', '--threads', '1', '--reference', '--python', python, '--json']
   const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: repoRoot, env: { ...process.env, FLOCK_BENCH_CACHE: join(dir, 'cache') } })
   const r = JSON.parse(stdout)
@@ -96,7 +96,7 @@ t.test('flock-bench dataset --reference hands the reference the rows ours traine
   t.match(r.config, /every row kept, not shuffled/)
   t.ok(Math.abs(r.train_speed_ratio - r.train_tokens_per_s / r.reference.train_tokens_per_s) < 1e-9)
   t.ok(Math.abs(r.eval_speed_ratio - r.eval_tokens_per_s / r.reference.eval_tokens_per_s) < 1e-9)
-  const bad = await promisify(execFile)(process.execPath, ['--loader', 'ts-node/esm', 'bin/flock-bench.ts', 'dataset', '--shape', 'tiny', '--reference'], { cwd: repoRoot, env: { ...process.env, FLOCK_REF_PYTHON: '' } }).catch((e) => e)
+  const bad = await promisify(execFile)(process.execPath, [binPath('flock-bench'), 'dataset', '--shape', 'tiny', '--reference'], { cwd: repoRoot, env: { ...process.env, FLOCK_REF_PYTHON: '' } }).catch((e) => e)
   t.equal(bad.code, 2)
   t.match(bad.stderr, /--reference: pass --python PATH or set FLOCK_REF_PYTHON/)
 })

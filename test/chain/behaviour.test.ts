@@ -4,7 +4,7 @@
 // subtensor's formulas, not by calling lib/chain/epoch.
 import t, { type Test } from 'tap'
 
-import { ChainDispatchError, ChainRequestError, type Chain } from '../../lib/index.js'
+import { ChainDispatchError, ChainRequestError, type Chain } from '../../lib/chain/index.js'
 import { devAccounts, localFixture, subtensorFixture, type ChainFixture } from '../helpers/chain-fixtures.js'
 
 const SHA = '0123456789abcdef0123456789abcdef01234567'

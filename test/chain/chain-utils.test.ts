@@ -1,7 +1,7 @@
 // Small pure parts of the chain room: endpoints by network name, subtensor's epoch arithmetic.
 import t from 'tap'
 
-import { blocksUntilNextEpoch, ChainRequestError, epochIndex, firstBlockOfEpoch, NETWORKS, resolveEndpoint, revealTiming } from '../../lib/index.js'
+import { blocksUntilNextEpoch, ChainRequestError, epochIndex, firstBlockOfEpoch, NETWORKS, resolveEndpoint, revealTiming } from '../../lib/chain/index.js'
 
 t.test('networks by name or endpoint', async (t) => {
   t.equal(resolveEndpoint('finney'), 'wss://entrypoint-finney.opentensor.ai:443')

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 
 import t from 'tap'
 
-import { ChainRequestError, commitmentProof, formatCommitment, parseCommitment, verifyCommitmentProof } from '../../lib/index.js'
+import { ChainRequestError, commitmentProof, formatCommitment, parseCommitment, verifyCommitmentProof } from '../../lib/chain/index.js'
 
 const MINER = '5DfhGyQdFobKM8NsWvEeAKk5EQQgYe9AydgJ7rMB6E1EqRzV'
 const COPIER = '5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty'

@@ -13,7 +13,7 @@ import { Keyring } from '@polkadot/keyring'
 import { hexToU8a } from '@polkadot/util'
 import { cryptoWaitReady, signatureVerify } from '@polkadot/util-crypto'
 
-import { loadHotkey, WalletError } from '../../lib/index.js'
+import { loadHotkey, WalletError } from '../../lib/chain/index.js'
 import { repoRoot } from '../helpers/paths.js'
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'chain')

@@ -8,9 +8,9 @@ import { join } from 'node:path'
 
 import t, { type Test } from 'tap'
 
-import { ChainRequestError, ChainStateError, LocalChain } from '../../lib/index.js'
+import { ChainRequestError, ChainStateError, LocalChain } from '../../lib/chain/index.js'
 import { devAccounts } from '../helpers/chain-fixtures.js'
-import { repoRoot } from '../helpers/paths.js'
+import { helperScript } from '../helpers/paths.js'
 
 function stateFile(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'flock-local-'))
@@ -63,9 +63,8 @@ t.test('several processes share one chain file', async (t) => {
   await admin.createSubnet(1, { tempo: 1000 })
   const writers = [alice, bob, charlie]
   for (const w of writers) await admin.register(1, w.address)
-  const script = join(repoRoot, 'test', 'helpers', 'local-chain-writer.ts')
   const codes = await Promise.all(writers.map((w) => new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, script, path, w.address, '10'], { stdio: 'inherit' })
+    const child = spawn(process.execPath, [...helperScript('local-chain-writer'), path, w.address, '10'], { stdio: 'inherit' })
     child.on('exit', resolve)
   })))
   t.same(codes, [0, 0, 0])

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 
 import t, { type Test } from 'tap'
 
-import { ChainStateError, LocalChain, PendingRevealStore, type PendingReveal } from '../../lib/index.js'
+import { ChainStateError, LocalChain, PendingRevealStore, type PendingReveal } from '../../lib/chain/index.js'
 import { devAccounts } from '../helpers/chain-fixtures.js'
 
 function dir(t: Test): string {

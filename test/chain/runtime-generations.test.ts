@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import type { KeyringPair } from '@polkadot/keyring/types'
 
-import { SubtensorChain, type SubtensorChainOptions } from '../../lib/index.js'
+import { SubtensorChain, type SubtensorChainOptions } from '../../lib/chain/index.js'
 import { asHotkey, devAccounts } from '../helpers/chain-fixtures.js'
 import { MockSubtensor } from '../helpers/subtensor-mock/node.js'
 import type { Generation } from '../helpers/subtensor-mock/codec.js'

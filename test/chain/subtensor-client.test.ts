@@ -9,10 +9,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { u8aToHex } from '@polkadot/util'
 
-import {
-  ChainConnectionError, ChainDispatchError, ChainTimeoutError, loadHotkey, SubtensorChain, weightsCommitHash,
-  type Hotkey, type SubtensorChainOptions,
-} from '../../lib/index.js'
+import { ChainConnectionError, ChainDispatchError, ChainTimeoutError, loadHotkey, SubtensorChain, weightsCommitHash, type Hotkey, type SubtensorChainOptions } from '../../lib/chain/index.js'
 import { captureOutput, renderError } from '../helpers/capture.js'
 import { devAccounts } from '../helpers/chain-fixtures.js'
 import { repoRoot } from '../helpers/paths.js'

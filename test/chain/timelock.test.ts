@@ -13,10 +13,7 @@ import { bls12_381 as bls } from '@noble/curves/bls12-381.js'
 import { u8aToHex } from '@polkadot/util'
 import { decodeAddress } from '@polkadot/util-crypto'
 
-import {
-  decodeWeightsPayload, decryptTimelocked, decryptTimelockedWeights, encodeWeightsPayload, encryptTimelocked, encryptTimelockedWeights,
-  LocalBeacon, roundAfterBlocks, timelockRevealRound, TimelockError, ChainRequestError, type EpochState,
-} from '../../lib/index.js'
+import { decodeWeightsPayload, decryptTimelocked, decryptTimelockedWeights, encodeWeightsPayload, encryptTimelocked, encryptTimelockedWeights, LocalBeacon, roundAfterBlocks, timelockRevealRound, TimelockError, ChainRequestError, type EpochState } from '../../lib/chain/index.js'
 import { repoRoot } from '../helpers/paths.js'
 import { OUR_CASES, ourCiphertext, plaintextOf, ROUND_1000, SIGNATURE_1000 } from '../helpers/timelock-cases.js'
 

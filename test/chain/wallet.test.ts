@@ -9,7 +9,7 @@ import { inspect } from 'node:util'
 import t, { type Test } from 'tap'
 import { signatureVerify } from '@polkadot/util-crypto'
 
-import { hotkeyFilePath, loadHotkey, WalletError } from '../../lib/index.js'
+import { hotkeyFilePath, loadHotkey, WalletError } from '../../lib/chain/index.js'
 import { captureOutput, renderError } from '../helpers/capture.js'
 import { repoRoot } from '../helpers/paths.js'
 

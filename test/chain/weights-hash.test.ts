@@ -5,7 +5,7 @@ import { join } from 'node:path'
 
 import t from 'tap'
 
-import { ChainRequestError, randomSalt, weightsCommitHash } from '../../lib/index.js'
+import { ChainRequestError, randomSalt, weightsCommitHash } from '../../lib/chain/index.js'
 import { repoRoot } from '../helpers/paths.js'
 
 interface Vector {

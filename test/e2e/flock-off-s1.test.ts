@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import t from 'tap'
 
 import { LocalChain } from '../../lib/chain/index.js'
-import { localNetworkPaths } from '../../lib/local/index.js'
+import { localNetworkPaths } from '../../lib/local-subnet/index.js'
 import { jsonLines, runBin, type BinRun } from '../helpers/bin.js'
 import { repoRoot } from '../helpers/paths.js'
 import { writeTestWallet } from '../helpers/wallets.js'

@@ -12,7 +12,7 @@ import t from 'tap'
 
 import { LocalChain } from '../../lib/chain/index.js'
 import { datasetRepo, publishDataset } from '../../lib/hub/index.js'
-import { colorRows, countingRows, localNetworkPaths, openLocalNetwork, toJsonl } from '../../lib/local/index.js'
+import { colorRows, countingRows, localNetworkPaths, openLocalNetwork, toJsonl } from '../../lib/local-subnet/index.js'
 import { jsonLines, runBin, type BinRun } from '../helpers/bin.js'
 import { writeTestWallet, type TestWallet } from '../helpers/wallets.js'
 

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 
-import { countingRows, toJsonl } from '../../lib/local/index.js'
+import { countingRows, toJsonl } from '../../lib/local-subnet/index.js'
 import { jsonLines, runBin, startBin, type BinName } from '../helpers/bin.js'
 import { repoRoot } from '../helpers/paths.js'
 import { writeTestWallet } from '../helpers/wallets.js'

@@ -9,7 +9,7 @@ import { Keyring } from '@polkadot/keyring'
 import type { KeyringPair } from '@polkadot/keyring/types'
 import { cryptoWaitReady } from '@polkadot/util-crypto'
 
-import { LocalChain, SubtensorChain, type Chain, type Hotkey, type LocalSubnetParams } from '../../lib/index.js'
+import { LocalChain, SubtensorChain, type Chain, type Hotkey, type LocalSubnetParams } from '../../lib/chain/index.js'
 import { MockSubtensor } from './subtensor-mock/node.js'
 
 export interface ChainFixture {

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream'
 
 import { pino } from 'pino'
 
-import { HfHub, HubCache, type HubCacheOptions } from '../../lib/index.js'
+import { HfHub, HubCache, type HubCacheOptions } from '../../lib/hub/index.js'
 import { FakeHfHub, type FakeHubOptions } from './fake-hf-hub.js'
 
 export const TOKEN = 'hf_TestSecretToken0123456789abcdef'

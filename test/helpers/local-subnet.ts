@@ -10,7 +10,7 @@ import type { Test } from 'tap'
 import type { LocalSubnetParams } from '../../lib/chain/index.js'
 import type { CompetitionConfig } from '../../lib/config/index.js'
 import { datasetRepo, publishDataset } from '../../lib/hub/index.js'
-import { devAddress, localCompetitionConfig, openLocalNetwork, type LocalNetwork } from '../../lib/local/index.js'
+import { devAddress, localCompetitionConfig, openLocalNetwork, type LocalNetwork } from '../../lib/local-subnet/index.js'
 import { submitDataset } from '../../lib/miner/index.js'
 import { assembleValidator, type AssembledValidator, type AssembleOptions } from '../../lib/validator/assemble.js'
 

@@ -1,7 +1,7 @@
 /** Runs flock-miner in-process with its own stdout and stderr, as the bin would. */
 import { Writable } from 'node:stream'
 
-import { runMinerCli } from '../../lib/miner/index.js'
+import { runMinerCli } from '../../lib/cli/miner/program.js'
 import { repoRoot } from './paths.js'
 import { join } from 'node:path'
 

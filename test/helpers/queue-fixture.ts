@@ -8,17 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-import {
-  type CompetitionConfig,
-  competitionConfigId,
-  datasetRepo,
-  defaultCompetitionConfig,
-  type EvaluationJob,
-  LocalHub,
-  mergeCompetitionConfig,
-  publishDataset,
-  writeTinyModel,
-} from '../../lib/index.js'
+import { type CompetitionConfig, defaultCompetitionConfig, mergeCompetitionConfig, writeTinyModel } from '../../lib/index.js'
+import { competitionConfigId, type EvaluationJob } from '../../lib/evaluator/index.js'
+import { datasetRepo, LocalHub, publishDataset } from '../../lib/hub/index.js'
 import { colorRows, countingRows } from './chat-data.js'
 import { binPath } from './bin.js'
 import { repoRoot } from './paths.js'

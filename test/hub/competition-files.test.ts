@@ -7,8 +7,8 @@ import t from 'tap'
 
 import { defaultCompetitionConfig, mergeCompetitionConfig } from '../../lib/config/index.js'
 import { datasetRepo, HubCache, LocalHub, MissingEvalSetError, modelRepo, resolveCompetitionFiles } from '../../lib/hub/index.js'
-import { countingRows, toJsonl } from '../../lib/local/index.js'
-import { loadBaseModel } from '../../lib/model.js'
+import { countingRows, toJsonl } from '../../lib/local-subnet/index.js'
+import { loadBaseModel } from '../../lib/native/model.js'
 import { writeTinyModel } from '../../lib/tiny-model/index.js'
 
 t.test('base model snapshot and eval set, pinned to the config\'s shas', async (t) => {

@@ -3,16 +3,7 @@ import { join } from 'node:path'
 
 import t from 'tap'
 
-import {
-  datasetRepo,
-  HubAuthError,
-  HubFileTooLargeError,
-  HubIntegrityError,
-  HubNotFoundError,
-  HubTimeoutError,
-  HubTruncatedError,
-  publishDataset,
-} from '../../lib/index.js'
+import { datasetRepo, HubAuthError, HubFileTooLargeError, HubIntegrityError, HubNotFoundError, HubTimeoutError, HubTruncatedError, publishDataset } from '../../lib/hub/index.js'
 import { LARGE_JSONL, seededHubFixture, sha256Of, SMALL_JSONL, startHubFixture } from '../helpers/hub-setup.js'
 
 const REPO = 'miner/faults'

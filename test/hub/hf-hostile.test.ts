@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net'
 
 import t from 'tap'
 
-import { datasetRepo, HubRedirectError, HubResponseTooLargeError } from '../../lib/index.js'
+import { datasetRepo, HubRedirectError, HubResponseTooLargeError } from '../../lib/hub/index.js'
 import { LARGE_JSONL, seededHubFixture, sha256Of, SMALL_JSONL, TOKEN } from '../helpers/hub-setup.js'
 
 const REPO = 'miner/hostile'

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 
 import t from 'tap'
 
-import { datasetRepo, isCommitSha, publishDataset } from '../../lib/index.js'
+import { datasetRepo, isCommitSha, publishDataset } from '../../lib/hub/index.js'
 import { startHubFixture } from '../helpers/hub-setup.js'
 
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex')

@@ -4,7 +4,7 @@ import { dirname, join, relative } from 'node:path'
 
 import t from 'tap'
 
-import { HubProtocolError, HubRevisionError, HubUnsafePathError, modelRepo } from '../../lib/index.js'
+import { HubProtocolError, HubRevisionError, HubUnsafePathError, modelRepo } from '../../lib/hub/index.js'
 import { gitBlobOid, sha256Hex } from '../helpers/fake-hf-hub.js'
 import { startHubFixture } from '../helpers/hub-setup.js'
 

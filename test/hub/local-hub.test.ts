@@ -5,20 +5,8 @@ import { join } from 'node:path'
 
 import t from 'tap'
 
-import {
-  CancelledError,
-  datasetRepo,
-  type Hub,
-  HubCache,
-  HubIntegrityError,
-  HubNotFoundError,
-  HubProtocolError,
-  HubRevisionError,
-  isCommitSha,
-  LocalHub,
-  modelRepo,
-  publishDataset,
-} from '../../lib/index.js'
+import { CancelledError } from '../../lib/index.js'
+import { datasetRepo, type Hub, HubCache, HubIntegrityError, HubNotFoundError, HubProtocolError, HubRevisionError, isCommitSha, LocalHub, modelRepo, publishDataset } from '../../lib/hub/index.js'
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex')
 

@@ -5,7 +5,7 @@ import { inspect } from 'node:util'
 
 import t from 'tap'
 
-import { datasetRepo, HfHub, HubAuthError, HubToken, publishDataset, redact, resolveHfToken } from '../../lib/index.js'
+import { datasetRepo, HfHub, HubAuthError, HubToken, publishDataset, redact, resolveHfToken } from '../../lib/hub/index.js'
 import { FakeHfHub } from '../helpers/fake-hf-hub.js'
 import { startHubFixture, TOKEN } from '../helpers/hub-setup.js'
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 
-import { assertCommitSha, assertSafeRepoPath, datasetRepo, HubRepoIdError, HubUnsafePathError, modelRepo, repoFolderName, repoLabel } from '../../lib/index.js'
+import { assertCommitSha, assertSafeRepoPath, datasetRepo, HubRepoIdError, HubUnsafePathError, modelRepo, repoFolderName, repoLabel } from '../../lib/hub/index.js'
 
 t.test('repo ids from untrusted commitments follow the hub naming rules', async (t) => {
   for (const name of ['org/name', 'Org_1/my-data.v2', 'a/b']) t.equal(datasetRepo(name).name, name)

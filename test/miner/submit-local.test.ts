@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 
-import {
-  ChainDispatchError, datasetRepo, DatasetError, defaultCompetitionConfig, hashRows, LocalChain, LocalHub, parseCommitment, verifyCommitmentProof,
-} from '../../lib/index.js'
-import { localNetworkPaths, openLocalNetwork } from '../../lib/local/index.js'
+import { ChainDispatchError, LocalChain, parseCommitment, verifyCommitmentProof } from '../../lib/chain/index.js'
+import { datasetRepo, LocalHub } from '../../lib/hub/index.js'
+import { DatasetError, defaultCompetitionConfig, hashRows } from '../../lib/index.js'
+import { localNetworkPaths, openLocalNetwork } from '../../lib/local-subnet/index.js'
 import { MinerError, submitDataset } from '../../lib/miner/index.js'
 import { asHotkey, devAccounts } from '../helpers/chain-fixtures.js'
 import { countingRows } from '../helpers/chat-data.js'

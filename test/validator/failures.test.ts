@@ -4,7 +4,7 @@
 // no finished miner is evaluated again in a later round.
 import t from 'tap'
 
-import { countingRows, toJsonl } from '../../lib/local/index.js'
+import { countingRows, toJsonl } from '../../lib/local-subnet/index.js'
 import { commitmentId, resultKey } from '../../lib/validator/context.js'
 import type { Reporter, RoundSummary } from '../../lib/validator/reporter.js'
 import { ResultStore } from '../../lib/validator/store/index.js'

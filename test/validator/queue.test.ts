@@ -7,7 +7,7 @@ import { buildCandidates, type Candidate } from '../../lib/validator/candidates.
 import { epochInfo } from '../../lib/chain/index.js'
 import { endOfEpochMargin, epochWindow } from '../../lib/validator/epoch-clock.js'
 import { finishedPredicate } from '../../lib/validator/finished.js'
-import { buildQueue } from '../../lib/validator/queue.js'
+import { buildQueue } from '../../lib/validator/round-order.js'
 import type { MinerResult } from '../../lib/validator/store/index.js'
 import { fakeResult } from '../helpers/results.js'
 

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import t from 'tap'
 
 import { mergeCompetitionConfig } from '../../lib/config/index.js'
-import { countingRows, localCompetitionConfig, toJsonl } from '../../lib/local/index.js'
+import { countingRows, localCompetitionConfig, toJsonl } from '../../lib/local-subnet/index.js'
 import { trainingKey } from '../../lib/validator/miner-run.js'
 import { ResultStore, type StoreState } from '../../lib/validator/store/index.js'
 import { localSubnet, type TestMiner } from '../helpers/local-subnet.js'

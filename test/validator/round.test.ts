@@ -4,7 +4,7 @@
 import { pino } from 'pino'
 import t from 'tap'
 
-import { runDemo } from '../../lib/demo/run.js'
+import { runDemo } from '../../lib/cli/demo/run.js'
 
 t.test('the demo round: good > mediocre > garbage; invalid, duplicate and copied ineligible; weights on chain', async (t) => {
   const outcome = await runDemo({ netuid: 5, logger: pino({ level: 'silent' }), out: null, signal: new AbortController().signal, numThreads: 2 })

@@ -3,7 +3,7 @@
 // again (once) by the next round. A dataset during which the process keeps dying is given up.
 import t from 'tap'
 
-import { countingRows, toJsonl } from '../../lib/local/index.js'
+import { countingRows, toJsonl } from '../../lib/local-subnet/index.js'
 import { commitmentId, resultKey } from '../../lib/validator/context.js'
 import { StopRequested, trainingKey } from '../../lib/validator/miner-run.js'
 import type { Reporter } from '../../lib/validator/reporter.js'

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline'
 import t from 'tap'
 
 import { ResultStore, StoreLockedError } from '../../lib/validator/store/index.js'
-import { repoRoot } from '../helpers/paths.js'
+import { helperScript } from '../helpers/paths.js'
 
 const tmp = () => {
   const dir = mkdtempSync(join(tmpdir(), 'flock-store-lock-'))
@@ -25,7 +25,7 @@ interface Opener {
 }
 
 async function opener(dir: string): Promise<Opener> {
-  const child = spawn(process.execPath, [...process.execArgv, join(repoRoot, 'test/helpers/store-opener.ts'), dir], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [...helperScript('store-opener'), dir], { stdio: ['pipe', 'pipe', 'inherit'] })
   const queue: string[] = []
   const waiting: Array<(line: string) => void> = []
   createInterface({ input: child.stdout }).on('line', (line) => {

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline'
 import t from 'tap'
 
 import { ResultStore, StoreCorruptError, StoreLockedError } from '../../lib/validator/store/index.js'
-import { repoRoot } from '../helpers/paths.js'
+import { helperScript } from '../helpers/paths.js'
 import { fakeResult } from '../helpers/results.js'
 import { abandon, journalLines } from '../helpers/store-files.js'
 
@@ -105,7 +105,7 @@ interface Writer {
 }
 
 function startWriter(dir: string, prefix: string): Writer {
-  const child = spawn(process.execPath, [...process.execArgv, join(repoRoot, 'test/helpers/store-writer.ts'), dir, prefix], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [...helperScript('store-writer'), dir, prefix], { stdio: ['ignore', 'pipe', 'inherit'] })
   const keys: string[] = []
   const waiters: Array<{ n: number; resolve: () => void }> = []
   createInterface({ input: child.stdout }).on('line', (line) => {

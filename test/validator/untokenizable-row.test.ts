@@ -8,7 +8,7 @@ import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 
-import { countingRows, toJsonl } from '../../lib/local/index.js'
+import { countingRows, toJsonl } from '../../lib/local-subnet/index.js'
 import type { Reporter, RoundSummary } from '../../lib/validator/reporter.js'
 import { localSubnet, type LocalSubnet } from '../helpers/local-subnet.js'
 import { makeTemplateRefuse, REFUSAL, refusedRow } from '../helpers/refusing-template.js'

@@ -1,14 +1,13 @@
 // flock-validator's weights flags: --weights.commit_reveal takes auto or hash, --weights.mechanism_id a u8.
 import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 
 import t from 'tap'
 
-import { repoRoot } from '../helpers/paths.js'
+import { binPath } from '../helpers/bin.js'
 
 function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, join(repoRoot, 'bin/flock-validator.ts'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn(process.execPath, [binPath('flock-validator'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
     child.stderr.on('data', (d) => (stderr += String(d)))
     child.on('close', (code) => resolve({ code, stderr }))

@@ -4,7 +4,7 @@
 // burn to the owner uid; at most once per epoch and never sooner than the rate limit.
 import t from 'tap'
 
-import { openLocalNetwork } from '../../lib/local/index.js'
+import { openLocalNetwork } from '../../lib/local-subnet/index.js'
 import { localSubnet } from '../helpers/local-subnet.js'
 
 const never = new AbortController().signal

@@ -1,0 +1,13 @@
+/** Distributed evaluation: rounds of jobs on BullMQ/Redis or in-process, workers, metrics. */
+export type { EvaluationJob, EvaluationResult, Evaluator, NormalizedJob, ResultStatus, Round, RoundRunOptions } from './types.js'
+export { assertRoundId, competitionConfigId, jobIdFor, normalizeJob, normalizeSeed, queueNameFor } from './job.js'
+export { classifyFailure, MAX_ATTEMPTS, RETRY_BACKOFF_MS } from './failure.js'
+export type { FailureCode, FailureVerdict } from './failure.js'
+export { loadEvaluationResources, parseDevices } from './resources.js'
+export type { DeviceSlot, EvaluationResources, LoadResourcesOptions } from './resources.js'
+export { EvaluationQueue } from './evaluation-queue.js'
+export type { EvaluationQueueOptions } from './evaluation-queue.js'
+export { InProcessEvaluator } from './in-process.js'
+export type { InProcessEvaluatorOptions } from './in-process.js'
+export { startWorker } from './worker.js'
+export type { StartWorkerOptions, WorkerHandle, WorkerQueueOptions } from './worker.js'
