@@ -4,7 +4,10 @@
  * the same invocation (the reference, so a noisy machine shows as noise in both). Also lists
  * the packages the root entry loads. Appends a record to bench/results/import-time.md.
  *
- *   npm run build:ts && node dist/bench/import-time.js [--runs N] [--no-record]
+ *   npm run build:ts && node dist/bench/import-time.js [--runs N] [--against CHECKOUT] [--no-record]
+ *
+ * --against times another checkout's built root entry (CHECKOUT/dist/lib/index.js) in the same
+ * runs, e.g. the commit before a change, so the two compare as a ratio on the same machine state.
  */
 import { spawnSync } from 'node:child_process'
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -15,7 +18,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] ?? 0) || 15
 const record = !process.argv.includes('--no-record')
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { import: string }> }
+const againstAt = process.argv.indexOf('--against')
+const against = againstAt > 0 ? process.argv[againstAt + 1] : undefined
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { import: string } | string> }
 
 /** ms from the process's start to the import's end, measured inside the child. */
 function timeImport(url: string | null): number {
@@ -48,7 +53,8 @@ function packagesLoaded(url: string): string[] {
   }
 }
 
-const entries = Object.entries(pkg.exports).map(([name, e]) => ({ name: name === '.' ? '@flock/lora' : `@flock/lora${name.slice(1)}`, url: pathToFileURL(join(root, e.import)).href }))
+const entries = Object.entries(pkg.exports).filter((e): e is [string, { import: string }] => typeof e[1] === 'object').map(([name, e]) => ({ name: name === '.' ? '@flock/lora' : `@flock/lora${name.slice(1)}`, url: pathToFileURL(join(root, e.import)).href }))
+if (against !== undefined) entries.push({ name: `root entry of ${against}`, url: pathToFileURL(join(against, 'dist', 'lib', 'index.js')).href })
 const rows: Array<{ name: string; ms: number; min: number; max: number }> = []
 const empty: number[] = []
 const samples = new Map(entries.map((e) => [e.name, [] as number[]]))
@@ -65,13 +71,14 @@ const rootPackages = packagesLoaded(entries[0]!.url)
 const lines = [
   `## ${new Date().toISOString()} · cold import time`,
   '',
-  `- command: \`node dist/bench/import-time.js --runs ${runs}\``,
+  `- command: \`node dist/bench/import-time.js --runs ${runs}${against !== undefined ? ` --against ${against}` : ''}\``,
   `- ${runs} runs each, interleaved; an empty module's start-up (median ${median(empty).toFixed(1)} ms) subtracted run by run; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`,
   '',
   '| entry point | median ms | min | max |',
   '|---|---:|---:|---:|',
   ...rows.map((r) => `| \`${r.name}\` | ${r.ms.toFixed(1)} | ${r.min.toFixed(1)} | ${r.max.toFixed(1)} |`),
   '',
+  ...(against !== undefined ? [`Root entry: ${against}'s takes ${(rows[rows.length - 1]!.ms / rows[0]!.ms).toFixed(1)}× this checkout's.`, ''] : []),
   `Packages the root entry loads (${rootPackages.length}): ${rootPackages.map((p) => `\`${p}\``).join(', ')}`,
   '',
 ]
