@@ -42,7 +42,7 @@ t.test('every CUDA source compiles, and the plugin and test_cuda link', { skip: 
 
   // The addon dlopens the plugin named by FLOCK_CUDA_LIBRARY (in a child: the addon loads it once per process).
   const probe = `
-    import { cudaDevices } from ${JSON.stringify(join(repoRoot, 'dist', 'lib', 'device.js'))}
+    import { cudaDevices } from ${JSON.stringify(join(repoRoot, 'dist', 'lib', 'native', 'device.js'))}
     console.log(JSON.stringify(cudaDevices()))`
   ensureBuilt()
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', probe], {

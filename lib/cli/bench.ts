@@ -7,7 +7,7 @@ import { BENCH_USAGE, parseBenchArgs, UsageError } from './bench-args.js'
 
 const log = (m: string) => process.stderr.write(m + '\n')
 
-async function run(argv: string[]): Promise<number> {
+async function run(argv: string[], self: string[]): Promise<number> {
   const cmd = parseBenchArgs(argv)
   if (cmd.command === 'version') {
     process.stdout.write(`${packageVersion()}\n`)
@@ -33,7 +33,7 @@ async function run(argv: string[]): Promise<number> {
     options: cmd.options,
     rounds: cmd.rounds,
     python: cmd.python,
-    oursCommand: [process.execPath, ...process.execArgv, process.argv[1]!],
+    oursCommand: self,
     resultsDir: cmd.record ? cmd.resultsDir : null,
     profile: cmd.profile,
     isa: cmd.isa,
@@ -72,10 +72,13 @@ async function run(argv: string[]): Promise<number> {
   return 0
 }
 
-/** flock-bench's command line (argv without node and the script); sets process.exitCode. */
-export async function benchMain(argv: string[]): Promise<void> {
+/**
+ * flock-bench's command line (argv without node and the script); sets process.exitCode.
+ * `self` runs this program again: compare times each of our rounds in a fresh process.
+ */
+export async function benchMain(argv: string[], self: string[] = [process.execPath, ...process.execArgv, process.argv[1]!]): Promise<void> {
   try {
-    process.exitCode = await run(argv)
+    process.exitCode = await run(argv, self)
   } catch (err) {
     const usage = err instanceof UsageError
     if (usage) log(usageError('flock-bench', err.message))

@@ -9,7 +9,7 @@
  *                <state-dir>/local/eval.jsonl or the config's pinned eval set; under flock-off-s1
  *                the head of its eval repo's main branch on the hub (the local hub with --local)
  *
- * (the --local files are written when the local network is first opened: lib/local).
+ * (the --local files are written when the local network is first opened: lib/local-subnet).
  */
 import { resolve } from 'node:path'
 

@@ -2,7 +2,7 @@
 import yargs from 'yargs'
 
 import { logLevel, withCommonFlags } from './common-flags.js'
-import { withQueueFlags } from './evaluator-flags.js'
+import { withEvaluatorFlags } from './evaluator-flags.js'
 import { createLogger } from './logger.js'
 import { withUsage } from './usage.js'
 import { stopOnSignals } from './signals.js'
@@ -24,7 +24,7 @@ export async function validatorMain(argv: string[]): Promise<void> {
     process.exitCode = await runWorkerFromArgs(argv.slice(1))
     return
   }
-  const args = await withQueueFlags(withCommonFlags(withUsage(yargs(argv), 'flock-validator')), {
+  const args = await withEvaluatorFlags(withCommonFlags(withUsage(yargs(argv), 'flock-validator')), {
     describe: 'devices to evaluate on here: cuda:0,cuda:1 spreads jobs over both (default cpu); with --redis.url this process also works the queue on them',
   })
     .usage('$0 — evaluate miners\' datasets with LoRA training and set weights on chain')

@@ -1,13 +1,13 @@
 /**
- * `flock-validator worker`: flags, then a queue worker until SIGTERM or SIGINT. Mount
- * `withWorkerFlags` + `runWorker` as a yargs command, or call runWorkerFromArgs(argv).
+ * `flock-validator worker`: flags, then a queue worker until SIGTERM or SIGINT. A program of
+ * its own starts one with startWorker from @flock/lora/evaluator.
  */
 import { resolve } from 'node:path'
 
 import yargs, { type Argv } from 'yargs'
 
 import { type CommonArgs, logLevel, withCommonFlags } from './common-flags.js'
-import { type QueueArgs, withQueueFlags } from './evaluator-flags.js'
+import { type EvaluatorArgs, withEvaluatorFlags } from './evaluator-flags.js'
 import { createLogger } from './logger.js'
 import { withUsage } from './usage.js'
 import { loadCompetition } from './competition.js'
@@ -17,7 +17,7 @@ import { redactRedisUrl } from '../evaluator/redis.js'
 import { parseDevices } from '../evaluator/resources.js'
 import { startWorker } from '../evaluator/worker.js'
 
-export interface WorkerArgs extends QueueArgs {
+export interface WorkerArgs extends EvaluatorArgs {
   redis: { url: string }
   devices: string
   model?: { dir?: string }
@@ -30,7 +30,7 @@ export interface WorkerArgs extends QueueArgs {
 }
 
 export function withWorkerFlags<T>(y: Argv<T>): Argv<T & WorkerArgs> {
-  return withQueueFlags(y, { default: 'cpu', describe: 'one job at a time per listed device: cuda:0,cuda:1 or cpu,cpu' })
+  return withEvaluatorFlags(y, { default: 'cpu', describe: 'one job at a time per listed device: cuda:0,cuda:1 or cpu,cpu' })
     .option('model.dir', { type: 'string', describe: 'base model folder (default: the config\'s base model from the hub)' })
     .option('eval.path', { type: 'string', describe: 'eval set JSONL (default: the config\'s eval set from the hub)' })
     .option('hub.url', { type: 'string', describe: 'Hugging Face hub URL (default https://huggingface.co); token from HF_TOKEN' })

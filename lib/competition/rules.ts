@@ -46,6 +46,6 @@ export interface CompetitionRules {
    * its selection must be rows of the eval set). The validator applies the same check.
    */
   checkSubmission(i: { datasetPath: string; evalPath: () => Promise<string>; at: Date; signal?: AbortSignal }): Promise<SubmissionCheck>
-  /** What a --local network needs on its hub beyond lib/local's files (flock-off-s1: its eval set repo). */
+  /** What a --local network needs on its hub beyond lib/local-subnet's files (flock-off-s1: its eval set repo). */
   prepareLocal(hub: Hub): Promise<void>
 }

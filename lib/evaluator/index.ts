@@ -1,4 +1,4 @@
-/** Distributed evaluation: rounds of jobs on BullMQ/Redis or in-process, workers, metrics. */
+/** Distributed evaluation: rounds of jobs on BullMQ/Redis or in process, workers, the one failure policy. */
 export type { EvaluationJob, EvaluationResult, Evaluator, NormalizedJob, ResultStatus, Round, RoundRunOptions } from './types.js'
 export { assertRoundId, competitionConfigId, jobIdFor, normalizeJob, normalizeSeed, queueNameFor } from './job.js'
 export { classifyFailure, MAX_ATTEMPTS, RETRY_BACKOFF_MS } from './failure.js'

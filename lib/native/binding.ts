@@ -1,4 +1,4 @@
-/** Types of the raw N-API addon (native/addon/addon.cpp). Use the wrappers in lib/model.ts. */
+/** Types of the raw N-API addon (native/addon/addon.cpp). Use the wrappers in lib/native/model.ts. */
 export interface NativeModelInfo {
   architecture: string
   modelType: string

@@ -64,7 +64,7 @@ export function workerPool(heapMb: number): TokenizerWorkerPool {
   return pool
 }
 
-// tokenize-worker.ts under ts-node (tests, dev bins), tokenize-worker.js once compiled
+// tokenize-worker.ts under a TypeScript loader (a test run from source), tokenize-worker.js once compiled
 const WORKER_URL = new URL(`./tokenize-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url)
 
 type Stop = { kind: 'aborted' } | { kind: 'timeout' } | { kind: 'died'; reason: string }

@@ -118,7 +118,7 @@ export interface DatasetChecks {
 /**
  * Everything before training: download (pinned, capped), the dataset's validity and
  * content hash, then the competition's own checks. Decides the miner (recorded) when one
- * fails, by the one failure policy (queue/failure.ts); 'aborted' when `signal` (the
+ * fails, by the one failure policy (lib/evaluator/failure.ts); 'aborted' when `signal` (the
  * validator's stop) aborted it.
  */
 export async function precheckDataset(deps: EvaluatorDeps, run: MinerRun, signal: AbortSignal, checks: DatasetChecks): Promise<PrecheckOutcome> {

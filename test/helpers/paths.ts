@@ -15,7 +15,8 @@ export const referenceDir = join(repoRoot, 'test', 'fixtures', 'reference')
 
 /**
  * The node arguments that run test/helpers/<name>.ts in a child process the way this test runs:
- * its compiled copy under dist/test (npm test), or the source under tap's TypeScript loader.
+ * its compiled copy under dist/test (npm test), or the source under the TypeScript loader this
+ * test file runs with (`node --import @tapjs/typescript/import test/x.test.ts`).
  */
 export function helperScript(name: string): string[] {
   if (import.meta.url.endsWith('.ts')) return [...process.execArgv, join(repoRoot, 'test', 'helpers', `${name}.ts`)]

@@ -2,7 +2,7 @@
 // hypothetical seed draws (the seed validators use comes from the commitment's block, unknown
 // yet); progress on stderr, the result on stdout; the model and eval set come from local
 // folders or, by default, through the hub cache at pinned revisions. (After committing,
-// preview equals the validator's loss: test/e2e/local-subnet.test.ts.)
+// preview equals the validator's loss: test/e2e/miners-then-validator.test.ts.)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

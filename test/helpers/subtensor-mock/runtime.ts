@@ -2,7 +2,7 @@
 // (pallets/subtensor/src/subnets/weights.rs, pallets/commitments) onto encoded storage, and the
 // parts of the block step they depend on: the epoch scheduler of the runtime generation, the
 // reveal of timelocked weight commits and commitments once the drand pulse of their round is stored.
-// Independent of lib/chain/local: the shared behaviour suite compares the two. Decryption uses
+// Independent of lib/chain/local-chain: the shared behaviour suite compares the two. Decryption uses
 // lib/chain's decryptTimelocked (proven against bittensor-drand by test/chain/timelock.test.ts).
 import type { Bool, Bytes, Vec } from '@polkadot/types'
 import type { Codec, INumber } from '@polkadot/types/types'
