@@ -49,6 +49,9 @@ else if (!process.env.FLOCK_LORA_ADDON) {
   if (!existsSync(addon)) problems.push('the native addon is not built: npm run build:native (npm install builds it)')
   else if (['src', 'addon', 'include'].some((d) => newestNativeSource(join(root, 'native', d)) > statSync(addon).mtimeMs))
     problems.push('the native addon is older than its C++ sources (a pull or merge changed them): npm run build:native')
+  else if (existsSync(join(root, 'native', 'test')) && !existsSync(join(root, 'build', 'CTestTestfile.cmake')))
+    // node-gyp (binding.gyp, the fallback without CMake) builds the addon but none of the C++ tests
+    problems.push('build/ holds an addon built without CMake (node-gyp), so the C++ tests are missing: npm run build:native')
 }
 
 if (problems.length > 0) {

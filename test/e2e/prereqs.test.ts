@@ -39,3 +39,17 @@ t.test('an addon older than its C++ sources (after a pull or merge) is named wit
   utimesSync(join(fake, 'build', 'Release', 'flock_lora.node'), new Date(), new Date())
   t.equal(spawnSync(process.execPath, [join(fake, 'scripts', 'check-test-prereqs.mjs')], { encoding: 'utf8' }).status, 0, 'rebuilt: nothing missing')
 })
+
+t.test('an addon built by node-gyp (no CMake tree, so no C++ tests) is named with the command that rebuilds it', async (t) => {
+  const checkout = (withCtest: boolean) => t.testdir({
+    'package.json': readFileSync(join(repoRoot, 'package.json'), 'utf8'),
+    scripts: { 'check-test-prereqs.mjs': readFileSync(script, 'utf8') },
+    node_modules: { tap: {} },
+    build: { Release: { 'flock_lora.node': 'addon' }, ...(withCtest ? { 'CTestTestfile.cmake': '# ctest' } : { 'binding.Makefile': 'node-gyp' }) },
+    native: { src: {}, addon: {}, include: {}, test: { 'test_layers.cpp': '// a C++ test' } },
+  })
+  const gyp = spawnSync(process.execPath, [join(checkout(false), 'scripts', 'check-test-prereqs.mjs')], { encoding: 'utf8' })
+  t.equal(gyp.status, 1)
+  t.match(gyp.stderr, /build\/ holds an addon built without CMake \(node-gyp\), so the C\+\+ tests are missing: npm run build:native/)
+  t.equal(spawnSync(process.execPath, [join(checkout(true), 'scripts', 'check-test-prereqs.mjs')], { encoding: 'utf8' }).status, 0, 'a CMake build: nothing missing')
+})
