@@ -18,6 +18,13 @@
 
 namespace flk {
 
+/** Seconds of CPU time on `clock` (this thread's by default), for timings a busy machine cannot inflate. */
+inline double cpu_clock_seconds(clockid_t clock = CLOCK_THREAD_CPUTIME_ID) {
+  timespec t{};
+  clock_gettime(clock, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
 class Profiler {
  public:
   Profiler() : enabled_(std::getenv("FLOCK_PROFILE") != nullptr) {}
@@ -44,14 +51,14 @@ class Profiler {
     Scope(Profiler& p, const char* name, double flops = 0) : p_(p), name_(name), flops_(flops) {
       if (p_.enabled_) {
         t0_ = std::chrono::steady_clock::now();
-        c0_ = thread_cpu();
+        c0_ = cpu_clock_seconds();
       }
     }
     ~Scope() {
       if (!p_.enabled_) return;
       Entry& e = p_.totals_[name_];
       e.wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
-      e.cpu += thread_cpu() - c0_;
+      e.cpu += cpu_clock_seconds() - c0_;
       e.flops += flops_;
     }
     Scope(const Scope&) = delete;
@@ -74,12 +81,6 @@ class Profiler {
       flops += o.flops;
     }
   };
-  static double thread_cpu() {
-    timespec t{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-  }
-
   bool enabled_;
   std::map<std::string, Entry> totals_;
 };

@@ -4,7 +4,6 @@
 // Timed by CPU time (best of reps) so that time the machine gives to other work does not
 // count: one thread by its own, more by the whole process's, scaled by the thread count
 // (time spent waiting for the other threads is then not counted either).
-#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -15,13 +14,10 @@
 
 #include "cpu/cpu_peak.hpp"
 #include "cpu/gemm.hpp"
+#include "profiler.hpp"
 
 namespace {
-double now(bool thread_clock) {
-  timespec t{};
-  clock_gettime(thread_clock ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
+double now(bool thread_clock) { return flk::cpu_clock_seconds(thread_clock ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID); }
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -47,8 +43,12 @@ int main(int argc, char** argv) {
     if (std::strcmp(flk::cpu::gemm_isa_capped(isa), isa) == 0 && (isas.empty() || std::strcmp(isa, "scalar") != 0)) isas.push_back(isa);
   std::printf("%d thread%s (%s), %lld tokens, best of %d\n", threads, threads == 1 ? "" : "s",
               thread_clock ? "thread CPU time" : "process CPU time / threads", static_cast<long long>(T), reps);
-  for (const char* isa : isas) {
-    const flk::cpu::CpuPeak p = flk::cpu::cpu_peak(isa);
+  // measured once per ISA: the header and every percentage below divide by the same clock reading
+  std::vector<flk::cpu::CpuPeak> peaks;
+  for (const char* isa : isas) peaks.push_back(flk::cpu::cpu_peak(isa));
+  for (size_t k = 0; k < isas.size(); ++k) {
+    const char* isa = isas[k];
+    const flk::cpu::CpuPeak& p = peaks[k];
     std::printf("%-7s peak %.1f GFLOP/s per core (%.2f GHz measured × %.0f FLOP/cycle); FMA loop %.1f GFLOP/s\n", isa,
                 p.ghz * p.flops_per_cycle, p.ghz, p.flops_per_cycle, p.fma_gflops_per_core);
   }
@@ -59,8 +59,9 @@ int main(int argc, char** argv) {
     for (auto& v : w) v = nd(rng);
     for (int dir = 0; dir < 2; ++dir) {
       std::printf("  %-20s %s", s.name, dir == 0 ? "x·Wᵀ" : "dy·W");
-      for (const char* isa : isas) {
-        const flk::cpu::CpuPeak p = flk::cpu::cpu_peak(isa);
+      for (size_t k = 0; k < isas.size(); ++k) {
+        const char* isa = isas[k];
+        const flk::cpu::CpuPeak& p = peaks[k];
         auto run = [&] {
           if (dir == 0)
             flk::cpu::gemm_with_isa(isa, pool, t, s.out, s.in, x.data(), s.in, 1, flk::cpu::weight_t(flk::DType::F32, w.data(), s.in),

@@ -143,7 +143,7 @@ class CpuBackend final : public Backend {
       const cpu::AttentionShape as = attention_shape(b, l);
       {
         // Q Kᵀ and P V over the visible keys
-        Profiler::Scope ps(prof_, "attention fwd", 4.0 * c.head_dim * c.num_heads * attention_pairs(as));
+        Profiler::Scope ps(prof_, "attention fwd", prof_.enabled() ? 4.0 * c.head_dim * c.num_heads * attention_pairs(as) : 0.0);
         cpu::attention_forward(pool, as, A.q.data(), A.k.data(), A.v.data(), A.att.data(), A.lse.data());
       }
       adapted_linear(w.o, A.att.data(), T, tmp.data(), lora, l, kO, train, seed, A.lu[kO]);
@@ -174,8 +174,10 @@ class CpuBackend final : public Backend {
     loss.assign(T, 0.0f);
     std::vector<float> dh(train ? T * H : 0);
     {
+      // counted for the profile only: off, a scope costs one branch (profiler.hpp)
       int64_t rows = 0;
-      for (int64_t t = 0; t < T; ++t) rows += b.targets[t] >= 0;
+      if (prof_.enabled())
+        for (int64_t t = 0; t < T; ++t) rows += b.targets[t] >= 0;
       Profiler::Scope ps(prof_, train ? "lm head + ce fwd/bwd" : "lm head + ce fwd",
                          (train ? 4.0 : 2.0) * rows * H * m_.weights.lm_head.rows);
       cpu::lm_head_cross_entropy(pool, hf.data(), T, m_.weights.lm_head, b.targets.data(), loss.data(), nullptr,
@@ -217,7 +219,7 @@ class CpuBackend final : public Backend {
       {
         // S recomputed, dV, dP, dQ and dK over the visible keys
         const cpu::AttentionShape as = attention_shape(b, l);
-        Profiler::Scope ps(prof_, "attention bwd", 10.0 * c.head_dim * c.num_heads * attention_pairs(as));
+        Profiler::Scope ps(prof_, "attention bwd", prof_.enabled() ? 10.0 * c.head_dim * c.num_heads * attention_pairs(as) : 0.0);
         cpu::attention_backward(pool, as, A.q.data(), A.k.data(), A.v.data(), A.att.data(), A.lse.data(),
                                 datt.data(), dq.data(), dk.data(), dv.data());
       }

@@ -1,7 +1,6 @@
 #include "cpu_peak.hpp"
 
 #include <immintrin.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cstring>
@@ -11,26 +10,21 @@
 #include <cpuid.h>
 #endif
 
+#include "../profiler.hpp"
 #include "gemm.hpp"
 
 namespace flk::cpu {
 
 namespace {
 
-double thread_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
 // Best of three: time taken from this thread alone can only be inflated (cache, migration).
 template <class F>
 double best_seconds(F&& f) {
   double best = 1e30;
   for (int k = 0; k < 3; ++k) {
-    const double t0 = thread_seconds();
+    const double t0 = cpu_clock_seconds();
     f();
-    best = std::min(best, thread_seconds() - t0);
+    best = std::min(best, cpu_clock_seconds() - t0);
   }
   return best;
 }
