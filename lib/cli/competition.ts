@@ -15,7 +15,7 @@ import { resolve } from 'node:path'
 
 import { defaultRules, embeddedCompetition, type Competition } from '../competition/index.js'
 import { defaultCompetitionConfig, loadCompetitionConfig } from '../config/index.js'
-import { type CompetitionFiles, type HubCache, resolveCompetitionFiles } from '../hub/index.js'
+import { type CompetitionFiles, type HubCache, resolveCompetitionFiles, resolveEvalSetFile } from '../hub/index.js'
 import type { LocalNetworkPaths } from '../local-subnet/index.js'
 
 export interface CompetitionChoice {
@@ -50,14 +50,23 @@ export interface FilesChoice {
   signal?: AbortSignal
 }
 
-export async function competitionFiles(c: FilesChoice): Promise<CompetitionFiles> {
+/** Which eval set a run uses: the given file, the local one, or the competition's (today's head for flock-off-s1). */
+async function evalChoice(c: FilesChoice) {
   const { config, rules } = c.competition
-  const modelDir = c.modelDir ?? c.local?.model
   const evalPath = c.evalPath ?? (c.local && rules.evalSetPinned ? c.local.evalSet : undefined)
   const evalSet = evalPath === undefined && c.cache ? await rules.evalSet(config, c.cache, c.signal) : config.evalSet
-  return resolveCompetitionFiles({
-    baseModel: config.baseModel, evalSet, competition: config.name,
-    ...(modelDir !== undefined ? { modelDir } : {}), ...(evalPath !== undefined ? { evalPath } : {}),
+  return {
+    evalSet, competition: config.name, ...(evalPath !== undefined ? { evalPath } : {}),
     ...(c.cache ? { cache: c.cache } : {}), ...(c.signal ? { signal: c.signal } : {}),
-  })
+  }
+}
+
+export async function competitionFiles(c: FilesChoice): Promise<CompetitionFiles> {
+  const modelDir = c.modelDir ?? c.local?.model
+  return resolveCompetitionFiles({ ...(await evalChoice(c)), baseModel: c.competition.config.baseModel, ...(modelDir !== undefined ? { modelDir } : {}) })
+}
+
+/** The eval set file alone (no base model download): what `submit` checks a selection against. */
+export async function competitionEvalPath(c: Omit<FilesChoice, 'modelDir'>): Promise<string> {
+  return (await resolveEvalSetFile(await evalChoice(c))).evalPath
 }

@@ -58,26 +58,30 @@ export interface ResolveCompetitionFilesOptions {
   signal?: AbortSignal
 }
 
+/** The pinned eval set file, downloaded (size-capped) into the hub cache. */
+export async function fetchEvalSet(cache: HubCache, set: PinnedFile, signal?: AbortSignal): Promise<string> {
+  const file = await cache.downloadFile({ repo: datasetRepo(set.repo), sha: set.revision, path: set.file, maxBytes: MAX_EVAL_SET_BYTES, ...(signal ? { signal } : {}) })
+  return file.file
+}
+
+function hubCacheOf(o: Pick<ResolveCompetitionFilesOptions, 'cache'>): HubCache {
+  if (!o.cache) throw new TypeError('resolveCompetitionFiles: a hub cache is needed to fetch from the hub')
+  return o.cache
+}
+
+/** The eval half of resolveCompetitionFiles: for callers that need the eval set and not the model. */
+export async function resolveEvalSetFile(o: Omit<ResolveCompetitionFilesOptions, 'baseModel' | 'modelDir'>): Promise<{ evalPath: string; eval: FileSource }> {
+  if (o.evalPath !== undefined) return { evalPath: o.evalPath, eval: { kind: 'local', ref: o.evalPath } }
+  const set = o.evalSet
+  if (!set) throw new MissingEvalSetError(o.competition)
+  return { evalPath: await fetchEvalSet(hubCacheOf(o), set, o.signal), eval: { kind: 'hub', ref: `${set.repo}@${set.revision}/${set.file}` } }
+}
+
 export async function resolveCompetitionFiles(o: ResolveCompetitionFilesOptions): Promise<CompetitionFiles> {
   const signal = o.signal ? { signal: o.signal } : {}
-  const cache = (): HubCache => {
-    if (!o.cache) throw new TypeError('resolveCompetitionFiles: a hub cache is needed to fetch from the hub')
-    return o.cache
-  }
-  let evalPath: string
-  let evalSource: FileSource
-  if (o.evalPath !== undefined) {
-    evalPath = o.evalPath
-    evalSource = { kind: 'local', ref: o.evalPath }
-  } else {
-    const set = o.evalSet
-    if (!set) throw new MissingEvalSetError(o.competition)
-    const file = await cache().downloadFile({ repo: datasetRepo(set.repo), sha: set.revision, path: set.file, maxBytes: MAX_EVAL_SET_BYTES, ...signal })
-    evalPath = file.file
-    evalSource = { kind: 'hub', ref: `${set.repo}@${set.revision}/${set.file}` }
-  }
+  const { evalPath, eval: evalSource } = await resolveEvalSetFile(o)
   if (o.modelDir !== undefined) return { modelDir: o.modelDir, evalPath, model: { kind: 'local', ref: o.modelDir }, eval: evalSource }
   const { repo, revision } = o.baseModel
-  const snapshot = await cache().downloadSnapshot({ repo: modelRepo(repo), sha: revision, include: (p) => MODEL_FILE.test(p), ...signal })
+  const snapshot = await hubCacheOf(o).downloadSnapshot({ repo: modelRepo(repo), sha: revision, include: (p) => MODEL_FILE.test(p), ...signal })
   return { modelDir: snapshot.dir, evalPath, model: { kind: 'hub', ref: `${repo}@${revision}` }, eval: evalSource }
 }

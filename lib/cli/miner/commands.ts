@@ -1,7 +1,7 @@
 /** The commands: each builds its objects, runs one lib/miner function and prints the result. */
 import { writeFile } from 'node:fs/promises'
 
-import { competitionFiles } from '../competition.js'
+import { competitionEvalPath, competitionFiles } from '../competition.js'
 import type { CompetitionConfig } from '../../config/index.js'
 import { DatasetError } from '../../dataset/index.js'
 import { type ChatTokenizer, loadChatTokenizer } from '../../tokenize/index.js'
@@ -134,7 +134,7 @@ export async function submitCommand(ctx: Context): Promise<number> {
   const checked = await validDataset(ctx, datasetPath, config)
   const target = hub(ctx) // a malformed token fails here, before connecting to the chain
   const cache = hubCache(ctx, target)
-  const eligible = await rules.checkSubmission({ datasetPath, evalPath: async () => (await filesFor(ctx, [])).evalPath, at, ...signal(ctx) })
+  const eligible = await rules.checkSubmission({ datasetPath, evalPath: async () => competitionEvalPath({ competition: { config, rules }, local: ctx.local, cache, ...signal(ctx) }), at, ...signal(ctx) })
   if (!eligible.ok) throw new MinerError('E_NOT_ELIGIBLE', eligible.reason)
   const chain = await signingChain(ctx)
   try {
