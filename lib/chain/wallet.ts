@@ -10,7 +10,6 @@
  * inside this function: errors carry paths and addresses only, and the returned object
  * holds no seed or phrase.
  */
-import { homedir } from 'node:os'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 
 import { Keyring } from '@polkadot/keyring'
@@ -19,6 +18,7 @@ import { hexToU8a, isHex, u8aConcat, u8aEq } from '@polkadot/util'
 import { cryptoWaitReady, decodeAddress, mnemonicValidate, signatureVerify } from '@polkadot/util-crypto'
 import { getPublicKey } from '@scure/sr25519'
 
+import { expandHome } from '../util/home.js'
 import { FileTooLargeError, readTextCapped } from '../util/read-capped.js'
 import { WalletError } from './errors.js'
 
@@ -52,7 +52,7 @@ export function checkWalletName(kind: string, name: string): void {
 }
 
 export function expandWalletPath(path: string = DEFAULT_WALLET_PATH): string {
-  return resolve(path === '~' ? homedir() : path.startsWith('~/') ? join(homedir(), path.slice(2)) : path)
+  return resolve(expandHome(path))
 }
 
 /** Where btcli keeps the hotkey file; the names cannot lead out of the wallet folder. */

@@ -18,6 +18,7 @@ import { ChainRequestError, LocalChain, type Hotkey, type LocalSubnetParams } fr
 import { LocalHub } from '../hub/index.js'
 import { writeTinyModel } from '../tiny-model/index.js'
 import { writeFileDurable } from '../util/durable-write.js'
+import { expandHome } from '../util/home.js'
 import { countingRows, toJsonl } from './chat-data.js'
 import { localCompetitionConfig } from './config.js'
 
@@ -47,10 +48,7 @@ export const LOCAL_BLOCK_TIME_MS = 1000
 /** Default --state-dir of both flock-validator --local and flock-miner --local. */
 export const defaultLocalStateDir = (): string => join(homedir(), '.flock', 'local')
 
-/** `~` and `~/…` as the shell would expand them. */
-export function expandHome(path: string): string {
-  return path === '~' ? homedir() : path.startsWith('~/') ? join(homedir(), path.slice(2)) : path
-}
+export { expandHome }
 
 export function localNetworkPaths(stateDir: string): LocalNetworkPaths {
   const root = join(expandHome(stateDir), 'local')

@@ -10,7 +10,7 @@ import { createLogger } from '../logger.js'
 import type { Competition } from '../../competition/index.js'
 import type { CompetitionConfig } from '../../config/index.js'
 import { defaultHubCacheDir, HfHub, type Hub, HubCache, LocalHub } from '../../hub/index.js'
-import { defaultLocalStateDir, localNetworkPaths, openLocalNetwork, type LocalNetwork, type LocalNetworkPaths } from '../../local-subnet/index.js'
+import { defaultLocalStateDir, expandHome, localNetworkPaths, openLocalNetwork, type LocalNetwork, type LocalNetworkPaths } from '../../local-subnet/index.js'
 import type { MinerArgs } from './args.js'
 
 export interface CliIo {
@@ -36,7 +36,7 @@ export interface Context {
 }
 
 export function makeContext(args: MinerArgs, argv: readonly string[], io: CliIo): Context {
-  const stateDir = args['state-dir'] !== undefined ? resolve(io.cwd, args['state-dir']) : defaultLocalStateDir()
+  const stateDir = args['state-dir'] !== undefined ? resolve(io.cwd, expandHome(args['state-dir'])) : defaultLocalStateDir()
   return {
     args,
     argv,
