@@ -6,12 +6,12 @@
 import type { DatasetCommitment } from '../chain/index.js'
 import type { CompetitionConfig } from '../config/index.js'
 import { validateDataset } from '../dataset/index.js'
-import { datasetRepo, fetchDataset, HubError, type HubCache } from '../hub/index.js'
+import { resolveCommittedDataset } from '../competition/index.js'
+import { fetchDataset, HubError, type HubCache } from '../hub/index.js'
 
 export async function committedContentHash(cache: HubCache, c: DatasetCommitment, config: Pick<CompetitionConfig, 'dataset'>, signal?: AbortSignal): Promise<string | null> {
   try {
-    const sha = await cache.hub.resolveRevision(datasetRepo(c.repo), c.revision, signal)
-    const file = await fetchDataset(cache, { repo: c.repo, revision: sha }, config.dataset.maxBytes, signal)
+    const file = await fetchDataset(cache, await resolveCommittedDataset(cache, c, signal), config.dataset.maxBytes, signal)
     const v = await validateDataset({ path: file.file }, { limits: config.dataset, ...(signal ? { signal } : {}) })
     return v.ok ? v.hash : null
   } catch (err) {

@@ -111,7 +111,7 @@ export type PrecheckOutcome = { kind: 'decided'; result: MinerResult } | { kind:
 export interface DatasetChecks {
   /** Where to download from; default: the commitment's repo at its sha. A failure here is classified like a download's. */
   locate?(signal: AbortSignal): Promise<DatasetLocation>
-  /** Records and returns the miner's result when the dataset may not be trained; null when it may. Throws only when the store fails. */
+  /** Records and returns the miner's result when the dataset may not be trained; null when it may. Throws when the store fails, or when `signal` ended it (decided then by the failure policy). */
   check(file: CachedFile, contentHash: string, signal: AbortSignal): Promise<MinerResult | null>
 }
 
@@ -144,7 +144,14 @@ export async function precheckDataset(deps: EvaluatorDeps, run: MinerRun, signal
     return failed(err)
   }
   facts.contentHash = contentHash
-  const result = await checks.check(file, contentHash, runSignal)
+  let result: MinerResult | null
+  try {
+    result = await checks.check(file, contentHash, runSignal)
+  } catch (err) {
+    // a stop or the time budget ending a check is decided by the failure policy, like the download's
+    if (runSignal.aborted) return failed(err)
+    throw err
+  }
   return result ? { kind: 'decided', result } : { kind: 'ready', file, contentHash }
 }
 

@@ -16,13 +16,13 @@ import type { Logger } from 'pino'
 import type { EpochInfo, Metagraph } from '../../chain/index.js'
 import { phaseAt, utcDateId } from '../../competition/flock-off-s1/clock.js'
 import { readRawRows, type RowKey } from '../../competition/flock-off-s1/selection.js'
+import { WEIGHTS_BLOCK_THRESHOLD } from '../../competition/flock-off-s1/constants.js'
 import { weightsDue } from '../../competition/flock-off-s1/weight-timing.js'
 import type { CompetitionRules } from '../../competition/index.js'
-import type { CompetitionConfig } from '../../config/index.js'
-import { datasetRepo, MAX_EVAL_SET_BYTES, type HubCache, type PinnedFile } from '../../hub/index.js'
+import { fetchEvalSet, type HubCache } from '../../hub/index.js'
 import { MAX_ATTEMPTS } from '../../evaluator/failure.js'
 import { DEFAULT_EVAL_TIMEOUT_MS } from '../../evaluator/run-job.js'
-import { topCount, winnerTakeAllRank, type RankingRow, type U16Weights } from '../../scoring/index.js'
+import { topCount, U16_MAX, winnerTakeAllRank, type RankingRow, type U16Weights } from '../../scoring/index.js'
 import { setUpEvaluation, type AssembleOptions, type Evaluation } from '../assemble.js'
 import { evaluationContext, resultKey } from '../context.js'
 import type { InFlight } from '../dispatch.js'
@@ -59,7 +59,7 @@ interface Session {
   evaluation: Evaluation
 }
 
-const oneHot = (uid: number): U16Weights => ({ uids: [uid], values: [65535] })
+const oneHot = (uid: number): U16Weights => ({ uids: [uid], values: [U16_MAX] })
 
 export class DailyValidator {
   readonly #o: DailyOptions
@@ -135,7 +135,7 @@ export class DailyValidator {
     if (opts.sendOnChange && JSON.stringify(this.state.weights) !== before) sent = await this.#send(await chain.epoch(netuid))
     await this.#state.save()
     if (!work) return { phase, competition: s.active, summary: null }
-    const summary = await this.#summary(phase, evaluated, deferred, sent ?? { status: 'skipped', reason: opts.sendOnChange ? 'this step did not change the weights' : 'not due yet: they go out once per tempo, within the last 50 blocks before the epoch step' })
+    const summary = await this.#summary(phase, evaluated, deferred, sent ?? { status: 'skipped', reason: opts.sendOnChange ? 'this step did not change the weights' : `not due yet: they go out once per tempo, within the last ${WEIGHTS_BLOCK_THRESHOLD} blocks before the epoch step` })
     this.#reporter.roundEnd(summary)
     return { phase, competition: s.active, summary }
   }
@@ -247,10 +247,10 @@ export class DailyValidator {
     if (this.#session?.competition === c.id && this.#session.evalRevision === c.evalSet.revision) return this.#session
     await this.close()
     const o = this.#o
-    const evalFile = await o.cache.downloadFile({ repo: datasetRepo(c.evalSet.repo), sha: c.evalSet.revision, path: c.evalSet.file, maxBytes: MAX_EVAL_SET_BYTES, signal })
-    const evaluation = await setUpEvaluation(o, o.cache, o.modelDir, evalFile.file)
+    const evalFile = await fetchEvalSet(o.cache, c.evalSet, signal)
+    const evaluation = await setUpEvaluation(o, o.cache, o.modelDir, evalFile)
     try {
-      const evalRows = new Set((await readRawRows(evalFile.file, { signal })).keys)
+      const evalRows = new Set((await readRawRows(evalFile, { signal })).keys)
       const context = evaluationContext(o.config, evaluation.parts.evalSet.hash, o.modelId)
       this.#session = { competition: c.id, evalRevision: c.evalSet.revision, context, evalRows, evaluation }
       return this.#session

@@ -13,11 +13,12 @@ import { precheckQueue, RoundRun, runJobs, type DispatchInput, type ReadyJob } f
 import type { Candidate } from '../candidates.js'
 import type { QueueItem } from '../round-order.js'
 import type { MinerResult } from '../store/index.js'
-import { datasetRepo, fetchDataset } from '../../hub/index.js'
+import { fetchDataset } from '../../hub/index.js'
+import { DUPLICATE_SHARED_ROWS } from '../../competition/flock-off-s1/constants.js'
 import { checkRevision } from '../../competition/flock-off-s1/revision.js'
 import { findDuplicates, type SelectionEntry } from '../../competition/flock-off-s1/duplicates.js'
 import { checkSelection, readSelection, type RowKey } from '../../competition/flock-off-s1/selection.js'
-import type { CommitmentRules } from '../../competition/index.js'
+import { resolveCommittedDataset, type CommitmentRules } from '../../competition/index.js'
 import type { CompetitionRecord } from './state.js'
 
 export interface ValidatePassInput extends Omit<DispatchInput, 'queue' | 'original'> {
@@ -67,19 +68,20 @@ export async function validatePass(i: ValidatePassInput): Promise<{ evaluated: M
   // 1. download, validate, read each open submission's selection
   const reads = new Map<string, Read>()
   const locate = (run: MinerRun) => async (signal: AbortSignal) => {
-    const sha = await deps.cache.hub.resolveRevision(datasetRepo(run.commitment.repo), run.commitment.revision, signal)
-    const problem = checkRevision(run.commitment.revision, sha)
+    const location = await resolveCommittedDataset(deps.cache, run.commitment, signal)
+    const problem = checkRevision(run.commitment.revision, location.revision)
     reads.set(run.key, { keys: [], revisionProblem: problem.ok ? null : problem.reason })
-    return { repo: run.commitment.repo, revision: sha }
+    return location
   }
   const pre = await precheckQueue(round, queue, (run, signal) =>
     precheckDataset(deps, run, signal, {
       locate: locate(run),
-      async check(file) {
+      async check(file, _contentHash, runSignal) {
         try {
-          reads.get(run.key)!.keys = (await readSelection(file.file, { signal })).keys
+          reads.get(run.key)!.keys = (await readSelection(file.file, { signal: runSignal })).keys
           return null
         } catch (err) {
+          if (runSignal.aborted) throw err
           return run.record('invalid-dataset', `its first rows cannot be read: ${(err as Error).message}`)
         }
       },
@@ -105,7 +107,7 @@ export async function validatePass(i: ValidatePassInput): Promise<{ evaluated: M
     if (!inEval.ok) round.decided(await r.run.record('not-in-eval-set', inEval.reason))
     else if (dup) {
       r.run.facts.duplicateOf = { hotkey: dup.of.hotkey, commitBlock: dup.of.commitBlock }
-      round.decided(await r.run.record('duplicate', `shares ${dup.shared} of its first rows with uid ${dup.of.uid}'s selection (${dup.of.hotkey.slice(0, 8)}…), committed earlier at block ${dup.of.commitBlock}; more than 33 shared rows is a duplicate`))
+      round.decided(await r.run.record('duplicate', `shares ${dup.shared} of its first rows with uid ${dup.of.uid}'s selection (${dup.of.hotkey.slice(0, 8)}…), committed earlier at block ${dup.of.commitBlock}; more than ${DUPLICATE_SHARED_ROWS} shared rows is a duplicate`))
     } else if (read.revisionProblem) round.decided(await r.run.record('invalid-revision', read.revisionProblem))
     else jobs.push(r)
   }
@@ -118,8 +120,7 @@ export async function validatePass(i: ValidatePassInput): Promise<{ evaluated: M
 /** The selection of a submission already decided: read again through the cache, for the duplicate rule. */
 async function finishedSelection(i: ValidatePassInput, c: Candidate): Promise<RowKey[] | null> {
   try {
-    const sha = await i.deps.cache.hub.resolveRevision(datasetRepo(c.commitment!.repo), c.commitment!.revision, i.signal)
-    const file = await fetchDataset(i.deps.cache, { repo: c.commitment!.repo, revision: sha }, i.deps.config.dataset.maxBytes, i.signal)
+    const file = await fetchDataset(i.deps.cache, await resolveCommittedDataset(i.deps.cache, c.commitment!, i.signal), i.deps.config.dataset.maxBytes, i.signal)
     return (await readSelection(file.file, { signal: i.signal })).keys
   } catch {
     return null
