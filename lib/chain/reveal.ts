@@ -47,21 +47,28 @@ export interface RevealContext {
   genesisHash: string
   hotkey: string
   netuid: number
+  /** Read only when this hotkey has a pending commit here (with timelocked commits, mostly none). */
+  schedule(): Promise<RevealSchedule>
+  reveal(entry: PendingReveal): Promise<TxReceipt>
+}
+
+export interface RevealSchedule {
   /** The subnet's schedule at the head block; a reveal sent now executes in the next one. */
   epoch: EpochState
   revealPeriodEpochs: number
   /** The hotkey's commits on chain for one mechanism of the subnet. */
   onChain(mechanismId: number): Promise<OnChainCommit[]>
-  reveal(entry: PendingReveal): Promise<TxReceipt>
 }
 
 export async function revealDue(ctx: RevealContext): Promise<RevealOutcome[]> {
   const mine = (await ctx.store.list())
     .filter((p) => p.genesisHash === ctx.genesisHash && p.hotkey === ctx.hotkey && p.netuid === ctx.netuid)
     .sort((a, b) => a.commitBlock - b.commitBlock)
+  if (mine.length === 0) return []
+  const schedule = await ctx.schedule()
   const chains = new Map<number, Map<string, OnChainCommit>>()
   for (const mechanism of new Set(mine.map((p) => p.mechanismId ?? 0))) {
-    chains.set(mechanism, new Map((await ctx.onChain(mechanism)).map((c) => [c.hash, c])))
+    chains.set(mechanism, new Map((await schedule.onChain(mechanism)).map((c) => [c.hash, c])))
   }
   const outcomes: RevealOutcome[] = []
   const drop: string[] = []
@@ -73,14 +80,14 @@ export async function revealDue(ctx: RevealContext): Promise<RevealOutcome[]> {
       outcomes.push({ status: 'failed', commitHash, error: new ChainRequestError(`weight commit ${commitHash} is not on chain (already revealed, expired and pruned, or never included)`) })
       continue
     }
-    const timing = revealTiming(ctx.epoch, onChain.commitEpoch, ctx.revealPeriodEpochs)
+    const timing = revealTiming(schedule.epoch, onChain.commitEpoch, schedule.revealPeriodEpochs)
     if (timing === 'expired') {
       drop.push(commitHash)
       outcomes.push({ status: 'expired', commitHash })
       continue
     }
     if (timing === 'early') {
-      const revealFrom = firstBlockOfEpoch(ctx.epoch, onChain.commitEpoch + ctx.revealPeriodEpochs) ?? Number.POSITIVE_INFINITY
+      const revealFrom = firstBlockOfEpoch(schedule.epoch, onChain.commitEpoch + schedule.revealPeriodEpochs) ?? Number.POSITIVE_INFINITY
       outcomes.push({ status: 'waiting', commitHash, revealFrom })
       continue
     }

@@ -264,18 +264,21 @@ export class LocalChain implements Chain {
 
   async revealPendingWeights(netuid: number): Promise<RevealOutcome[]> {
     const hotkey = this.#signer()
-    const [policy, { epoch, onChain }] = await Promise.all([
-      this.weightsPolicy(netuid),
-      this.#read((state, head) => {
-        const subnet = this.#subnet(state, netuid)
-        return {
-          epoch: rt.epochState(netuid, subnet, head),
-          onChain: (subnet.weightCommits[hotkey] ?? []).map(([hash, commitBlock]) => ({ hash, commitBlock, commitEpoch: epochIndex(netuid, subnet.tempo, commitBlock) })),
-        }
-      }),
-    ])
     return revealDue({
-      store: this.#store, genesisHash: this.genesisHash, hotkey, netuid, epoch, revealPeriodEpochs: policy.revealPeriodEpochs, onChain: async () => onChain,
+      store: this.#store, genesisHash: this.genesisHash, hotkey, netuid,
+      schedule: async () => {
+        const [policy, { epoch, onChain }] = await Promise.all([
+          this.weightsPolicy(netuid),
+          this.#read((state, head) => {
+            const subnet = this.#subnet(state, netuid)
+            return {
+              epoch: rt.epochState(netuid, subnet, head),
+              onChain: (subnet.weightCommits[hotkey] ?? []).map(([hash, commitBlock]) => ({ hash, commitBlock, commitEpoch: epochIndex(netuid, subnet.tempo, commitBlock) })),
+            }
+          }),
+        ])
+        return { epoch, revealPeriodEpochs: policy.revealPeriodEpochs, onChain: async () => onChain }
+      },
       reveal: (p) => this.#extrinsic(`SubtensorModule.reveal_weights on subnet ${netuid}`, (s, who, at) =>
         rt.revealWeights(s, who, at, netuid, p.uids, p.values, p.salt, BigInt(p.versionKey))),
     })

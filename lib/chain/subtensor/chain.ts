@@ -237,13 +237,18 @@ export class SubtensorChain implements Chain {
   async revealPendingWeights(netuid: number): Promise<RevealOutcome[]> {
     const hotkey = this.#signer().address
     if (!this.#store) throw new ChainRequestError('revealPendingWeights needs the stateDir the commits were kept in')
-    const { head, policy } = await this.#read(`reading the weights policy of subnet ${netuid}`, async () => {
-      const head = await this.#epochAt(netuid)
-      return { head, policy: await reads.readWeightsPolicy(head.at, netuid, this.runtime) }
-    })
     return revealDue({
-      store: this.#store, genesisHash: this.genesisHash, hotkey, netuid, epoch: head.state, revealPeriodEpochs: policy.revealPeriodEpochs,
-      onChain: (mechanismId) => this.#read(`reading weight commits on subnet ${netuid}`, () => reads.readWeightCommits(head.at, head.state, hotkey, mechanismId, this.runtime)),
+      store: this.#store, genesisHash: this.genesisHash, hotkey, netuid,
+      schedule: async () => {
+        const { head, policy } = await this.#read(`reading the weights policy of subnet ${netuid}`, async () => {
+          const head = await this.#epochAt(netuid)
+          return { head, policy: await reads.readWeightsPolicy(head.at, netuid, this.runtime) }
+        })
+        return {
+          epoch: head.state, revealPeriodEpochs: policy.revealPeriodEpochs,
+          onChain: (mechanismId) => this.#read(`reading weight commits on subnet ${netuid}`, () => reads.readWeightCommits(head.at, head.state, hotkey, mechanismId, this.runtime)),
+        }
+      },
       reveal: (p) => {
         const c = this.#weightsCall('revealWeights', 'revealMechanismWeights', netuid, p.mechanismId ?? 0, p.uids, p.values, p.salt, BigInt(p.versionKey))
         return this.#submit(c.label, c.tx)
