@@ -13,7 +13,8 @@ import type { CompetitionConfig } from '../config/index.js'
 import { DatasetError, validateDataset } from '../dataset/index.js'
 import { FlockError } from '../errors.js'
 import { fetchDataset, HubError, type CachedFile, type DatasetLocation, type HubCache } from '../hub/index.js'
-import { classifyFailure } from '../evaluator/failure.js'
+import { classifyFailure, MAX_ATTEMPTS } from '../evaluator/failure.js'
+import { DEFAULT_EVAL_TIMEOUT_MS } from '../evaluator/run-job.js'
 import type { FlockMetrics } from '../metrics/flock-metrics.js'
 import type { Candidate } from './candidates.js'
 import { resultKey } from './context.js'
@@ -38,6 +39,18 @@ export interface EvaluatorDeps {
   /** Attempts after which a retryable pre-check failure (timeout, hub unavailable) becomes final. */
   maxAttempts: number
   metrics?: FlockMetrics
+}
+
+/** The deps of one context's pre-checks, with the evaluator's defaults for what the options leave out. */
+export function evaluatorDeps(
+  o: Pick<EvaluatorDeps, 'cache' | 'config' | 'store' | 'logger' | 'metrics'> & { evalTimeoutMs?: number | undefined; maxAttempts?: number | undefined },
+  context: string,
+): EvaluatorDeps {
+  return {
+    cache: o.cache, config: o.config, context, store: o.store, logger: o.logger,
+    evalTimeoutMs: o.evalTimeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS, maxAttempts: o.maxAttempts ?? MAX_ATTEMPTS,
+    ...(o.metrics ? { metrics: o.metrics } : {}),
+  }
 }
 
 /** An earlier commitment with a scored result for this content, if any. */

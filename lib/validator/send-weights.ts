@@ -3,7 +3,9 @@
  * than the rate limit after this validator's last update, by the path the chain state calls
  * for (see weightsPath). A refusal is an outcome to report, not an exception.
  */
-import type { Chain, Neuron, TxReceipt, WeightsPolicy } from '../chain/index.js'
+import type { Logger } from 'pino'
+
+import type { Chain, Neuron, RevealOutcome, TxReceipt, WeightsPolicy } from '../chain/index.js'
 import type { U16Weights } from '../scoring/index.js'
 import { describeError } from './miner-run.js'
 
@@ -77,5 +79,21 @@ export async function sendWeights(i: SendWeightsInput): Promise<SendOutcome> {
     return { status: 'set', via, receipt: await i.chain.setWeights(i.netuid, uids, values, i.policy.versionKey, mechanism) }
   } catch (err) {
     return { status: 'failed', reason: describeError(err) }
+  }
+}
+
+/** Reveals this validator's weight commits whose epoch has come; each outcome is logged, failures never thrown. */
+export async function revealPending(chain: Chain, netuid: number, log: Logger): Promise<RevealOutcome[]> {
+  if (!chain.hotkey) return []
+  try {
+    const outcomes = await chain.revealPendingWeights(netuid)
+    for (const o of outcomes) {
+      const level = o.status === 'failed' ? 'warn' : o.status === 'waiting' ? 'debug' : 'info'
+      log[level]({ commitHash: o.commitHash, status: o.status, ...(o.status === 'failed' ? { err: describeError(o.error) } : {}) }, 'weight reveal')
+    }
+    return outcomes
+  } catch (err) {
+    log.warn({ err: describeError(err) }, 'could not reveal pending weights')
+    return []
   }
 }

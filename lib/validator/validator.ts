@@ -13,19 +13,17 @@ import type { Chain, RevealOutcome } from '../chain/index.js'
 import type { CompetitionConfig } from '../config/index.js'
 import type { PreparedEvalSet } from '../evaluate/index.js'
 import type { HubCache } from '../hub/index.js'
-import { MAX_ATTEMPTS } from '../evaluator/failure.js'
 import type { FlockMetrics } from '../metrics/flock-metrics.js'
-import { DEFAULT_EVAL_TIMEOUT_MS } from '../evaluator/run-job.js'
 import { buildCandidates, type Candidate } from './candidates.js'
 import { commitmentId, evaluationContext, resultKey } from './context.js'
 import { endOfEpochMargin, epochWindow, sleep, type EpochWindow } from './epoch-clock.js'
 import { dispatchRound, type EvaluatorTarget, type InFlight } from './dispatch.js'
-import { describeError, StopRequested, type EvaluatorDeps, type OriginalOf } from './miner-run.js'
+import { describeError, evaluatorDeps, StopRequested, type OriginalOf } from './miner-run.js'
 import { finishedPredicate } from './finished.js'
 import { buildQueue } from './round-order.js'
 import { silentReporter, type Reporter, type RoundSummary } from './reporter.js'
 import type { MinerResult, ResultStore } from './store/index.js'
-import type { WeightsSettings } from './send-weights.js'
+import { revealPending, type WeightsSettings } from './send-weights.js'
 import { weigh } from './weigh.js'
 
 export interface ValidatorOptions {
@@ -89,19 +87,8 @@ export class Validator {
   #current = (c: Candidate): MinerResult | undefined => this.#o.store.get(resultKey(this.context, c.id))
 
   /** Reveals weight commits whose epoch has come; failures are logged, never thrown. */
-  async revealPending(): Promise<RevealOutcome[]> {
-    if (!this.#o.chain.hotkey) return []
-    try {
-      const outcomes = await this.#o.chain.revealPendingWeights(this.#o.netuid)
-      for (const o of outcomes) {
-        const level = o.status === 'failed' ? 'warn' : o.status === 'waiting' ? 'debug' : 'info'
-        this.#log[level]({ commitHash: o.commitHash, status: o.status, ...(o.status === 'failed' ? { err: describeError(o.error) } : {}) }, 'weight reveal')
-      }
-      return outcomes
-    } catch (err) {
-      this.#log.warn({ err: describeError(err) }, 'could not reveal pending weights')
-      return []
-    }
+  revealPending(): Promise<RevealOutcome[]> {
+    return revealPending(this.#o.chain, this.#o.netuid, this.#log)
   }
 
   /**
@@ -140,11 +127,7 @@ export class Validator {
     this.#log.info({ epoch: window.index, block: metagraph.block, candidates: candidates.length, queued: queue.length }, 'round start')
     this.#reporter.roundStart({ epoch: window.index, block: metagraph.block, candidates: candidates.length, queued: queue.length })
 
-    const deps: EvaluatorDeps = {
-      cache: this.#o.cache, config: this.#o.config, context: this.context, store, logger: this.#log,
-      evalTimeoutMs: this.#o.evalTimeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS, maxAttempts: this.#o.maxAttempts ?? MAX_ATTEMPTS,
-      ...(this.#o.metrics ? { metrics: this.#o.metrics } : {}),
-    }
+    const deps = evaluatorDeps({ ...this.#o, store, logger: this.#log }, this.context)
     const original: OriginalOf = (hash, c) =>
       evaluable.find((o) => {
         if (o === c || !(o.commitBlock < c.commitBlock || (o.commitBlock === c.commitBlock && o.uid < c.uid))) return false

@@ -20,15 +20,13 @@ import { WEIGHTS_BLOCK_THRESHOLD } from '../../competition/flock-off-s1/constant
 import { weightsDue } from '../../competition/flock-off-s1/weight-timing.js'
 import type { CompetitionRules } from '../../competition/index.js'
 import { fetchEvalSet, type HubCache } from '../../hub/index.js'
-import { MAX_ATTEMPTS } from '../../evaluator/failure.js'
-import { DEFAULT_EVAL_TIMEOUT_MS } from '../../evaluator/run-job.js'
 import { topCount, U16_MAX, winnerTakeAllRank, type RankingRow, type U16Weights } from '../../scoring/index.js'
 import { setUpEvaluation, type AssembleOptions, type Evaluation } from '../assemble.js'
 import { evaluationContext, resultKey } from '../context.js'
 import type { InFlight } from '../dispatch.js'
-import { describeError, type EvaluatorDeps } from '../miner-run.js'
+import { describeError, evaluatorDeps, type EvaluatorDeps } from '../miner-run.js'
 import { silentReporter, type Reporter, type RoundSummary } from '../reporter.js'
-import { sendWeights, type SendOutcome } from '../send-weights.js'
+import { revealPending, sendWeights, type SendOutcome } from '../send-weights.js'
 import type { MinerResult, ResultStore } from '../store/index.js'
 import { sleep } from '../epoch-clock.js'
 import { watchDeadline } from '../validator.js'
@@ -111,7 +109,7 @@ export class DailyValidator {
    */
   async step(signal: AbortSignal, opts: { wholeQueue?: boolean; sendOnChange?: boolean } = {}): Promise<StepReport> {
     const { chain, netuid } = this.#o
-    await this.#revealPending()
+    await revealPending(this.#o.chain, this.#o.netuid, this.#log)
     const now = this.#now()
     const phase = phaseAt(now)
     const before = JSON.stringify(this.state.weights)
@@ -162,17 +160,6 @@ export class DailyValidator {
   }
 
   // ---- weights
-
-  async #revealPending(): Promise<void> {
-    if (!this.#o.chain.hotkey) return
-    try {
-      for (const r of await this.#o.chain.revealPendingWeights(this.#o.netuid)) {
-        if (r.status !== 'waiting') this.#log.info({ commitHash: r.commitHash, status: r.status }, 'weight reveal')
-      }
-    } catch (err) {
-      this.#log.warn({ err: describeError(err) }, 'could not reveal pending weights')
-    }
-  }
 
   async #sendIfDue(epoch: EpochInfo): Promise<SendOutcome | null> {
     return weightsDue(epoch, this.state.lastWeightsFor) ? this.#send(epoch) : null
@@ -261,12 +248,7 @@ export class DailyValidator {
   }
 
   #deps(context: string): EvaluatorDeps {
-    const o = this.#o
-    return {
-      cache: o.cache, config: o.config, context, store: o.store, logger: this.#log,
-      evalTimeoutMs: o.evalTimeoutMs ?? DEFAULT_EVAL_TIMEOUT_MS, maxAttempts: o.maxAttempts ?? MAX_ATTEMPTS,
-      ...(o.metrics ? { metrics: o.metrics } : {}),
-    }
+    return evaluatorDeps({ ...this.#o, logger: this.#log }, context)
   }
 
   async #validate(c: CompetitionRecord, signal: AbortSignal, wholeQueue: boolean): Promise<{ evaluated: MinerResult[]; deferred: number }> {
