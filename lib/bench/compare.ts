@@ -60,7 +60,8 @@ interface ChildOutput {
   seconds: number
 }
 
-function runChild(argv: string[], env: NodeJS.ProcessEnv): Promise<ChildOutput> {
+/** Runs a benchmark child to its end; rejects with its exit and the tail of its stderr. */
+export function runChild(argv: string[], env: NodeJS.ProcessEnv): Promise<ChildOutput> {
   const [cmd, ...args] = argv
   if (!cmd) return Promise.reject(new CompareRunError('empty command'))
   const started = performance.now()

@@ -6,7 +6,6 @@
  * the reference (bench/reference/peft_dataset.py) on exactly those, with the settings
  * evaluateDataset resolved. Equal train token counts on both sides confirm the rows.
  */
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +14,8 @@ import type { CompetitionConfig } from '../config/index.js'
 import { evaluateDataset, prepareEvalSet, type EvalResult } from '../evaluate/index.js'
 import { packageRoot } from '../native/load-addon.js'
 import { loadChatTokenizer } from '../tokenize/index.js'
+import { runChild } from './compare.js'
+import { lastJsonLine } from './result.js'
 
 export interface SameRowsRun {
   ours: EvalResult
@@ -23,18 +24,6 @@ export interface SameRowsRun {
 
 export function referenceDatasetScript(): string {
   return join(packageRoot(), 'bench', 'reference', 'peft_dataset.py')
-}
-
-function runPython(argv: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    let err = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
-    child.on('error', (e) => reject(new Error(`${argv.join(' ')}: ${e.message}`)))
-    child.on('close', (code, signal) => (code === 0 ? resolve(out) : reject(new Error(`${argv.join(' ')} exited with ${signal ?? code}\n${err.slice(-4000)}`))))
-  })
 }
 
 export async function runSameRows(o: {
@@ -77,10 +66,8 @@ export async function runSameRows(o: {
     const file = join(dir, 'sequences.json')
     await writeFile(file, JSON.stringify(job))
     const env = { ...process.env, OMP_NUM_THREADS: String(o.threads), MKL_NUM_THREADS: String(o.threads) }
-    const out = await runPython([o.python, referenceDatasetScript(), '--model', o.modelDir, '--sequences', file, '--threads', String(o.threads)], env)
-    const line = out.trim().split('\n').reverse().find((l) => l.trim().startsWith('{'))
-    if (!line) throw new Error(`peft_dataset.py printed no JSON object:\n${out.slice(-2000)}`)
-    return { ours, reference: JSON.parse(line) as Record<string, unknown> }
+    const { stdout } = await runChild([o.python, referenceDatasetScript(), '--model', o.modelDir, '--sequences', file, '--threads', String(o.threads)], env)
+    return { ours, reference: lastJsonLine(stdout, 'the output of peft_dataset.py') as Record<string, unknown> }
   } finally {
     await rm(dir, { recursive: true, force: true })
   }

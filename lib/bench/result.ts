@@ -35,15 +35,20 @@ export const benchResultSchema = z
 
 export type BenchResult = z.infer<typeof benchResultSchema>
 
-/** Parses the last line of a run's stdout that is a JSON object. */
-export function parseBenchOutput(stdout: string): BenchResult {
+/** The last line of a run's stdout that is a JSON object, parsed (`what` names the run in the error). */
+export function lastJsonLine(stdout: string, what = 'the output'): unknown {
   const line = stdout
     .trim()
     .split('\n')
     .reverse()
     .find((l) => l.trim().startsWith('{'))
-  if (!line) throw new Error(`no JSON object in the output:\n${stdout.slice(-2000)}`)
-  return benchResultSchema.parse(JSON.parse(line))
+  if (!line) throw new Error(`no JSON object in ${what}:\n${stdout.slice(-2000)}`)
+  return JSON.parse(line)
+}
+
+/** Parses the last line of a run's stdout that is a JSON object. */
+export function parseBenchOutput(stdout: string): BenchResult {
+  return benchResultSchema.parse(lastJsonLine(stdout))
 }
 
 const fmt = (v: unknown): string => {
