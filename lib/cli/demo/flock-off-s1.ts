@@ -17,7 +17,7 @@ import { readRawRows } from '../../competition/flock-off-s1/selection.js'
 import { datasetRepo, HubCache, publishDataset } from '../../hub/index.js'
 import { devAddress, type LocalNetwork } from '../../local-subnet/index.js'
 import { DATASET_FILE_IN_REPO, submitDataset } from '../../miner/index.js'
-import { topCount } from '../../scoring/index.js'
+import { topCount, winnerTakeAllRank } from '../../scoring/index.js'
 import type { IneligibleCode } from '../../scoring/index.js'
 import { openDailyValidator } from '../../validator/programs.js'
 import { formatRanking, formatWeights } from '../../validator/ranking-table.js'
@@ -116,7 +116,8 @@ export async function runS1Demo(o: S1DemoOptions): Promise<S1DemoOutcome> {
 
   // miners, then idle hotkeys up to HOTKEYS_IN_ALL
   const { miners, clients } = await registerDemoMiners(net, 'FlockS1Miner', PLANS)
-  for (let i = 0; (await net.chain.metagraph(netuid)).neurons.length < HOTKEYS_IN_ALL; i++) await net.chain.register(netuid, await devAddress(`FlockS1Idle-${i}`))
+  const registered = (await net.chain.metagraph(netuid)).neurons.length
+  for (let i = 0; registered + i < HOTKEYS_IN_ALL; i++) await net.chain.register(netuid, await devAddress(`FlockS1Idle-${i}`))
   await net.chain.advanceBlocks(1)
 
   write(`Local subnet ${netuid} in ${o.dir}: owner uid 0, validator uid 1, ${miners.length} miners, ${HOTKEYS_IN_ALL} hotkeys in all`)
@@ -165,8 +166,9 @@ export async function runS1Demo(o: S1DemoOptions): Promise<S1DemoOutcome> {
     clock.t = at('2026-03-03T11:41:00Z')
     const sentStep = await validator.step(o.signal)
     const summary = sentStep.summary!
-    const scored = summary.ranking.filter((r) => r.eligible).sort((a, b) => a.loss! - b.loss! || a.uid - b.uid)
-    const top = scored.slice(0, topCount(HOTKEYS_IN_ALL, o.competition.config.scoring.winnerTakeAllFraction))
+    // the lowest losses as the rule itself cuts them (the program decided the winner with the same call)
+    const scored = summary.ranking.filter((r) => r.eligible).map((r) => ({ uid: r.uid, loss: r.loss!, commitBlock: r.commitBlock }))
+    const top = winnerTakeAllRank(scored, HOTKEYS_IN_ALL, o.competition.config.scoring.winnerTakeAllFraction)?.top ?? []
     write(`${stamp(at('2026-03-03T11:40:00Z'))}  rewards: lowest losses ${top.map((r) => `uid ${r.uid} ${r.loss!.toFixed(6)} (block ${r.commitBlock})`).join(', ')}; winner uid ${c.winner?.uid ?? '-'}, the earliest of them`)
     write(`${stamp(clock.t)}  block ${summary.block}, ${(await net.chain.epoch(netuid)).blocksUntilNextEpoch} blocks before the epoch step: the weights are due`)
     write('')
