@@ -2,6 +2,7 @@
 import { compactFromU8a, compactToU8a, u8aConcat } from '@polkadot/util'
 
 import { ChainRequestError } from './errors.js'
+import { TIMELOCK_OVERHEAD_BYTES } from './timelock.js'
 
 export const MAX_FIELDS = 3
 export const MAX_RAW_FIELD_BYTES = 128
@@ -28,8 +29,6 @@ export function fieldsToText(fields: ReadonlyArray<Uint8Array | null>): string |
   }
 }
 
-/** Bytes a timelocked ciphertext adds to its plaintext (tle header, AES-GCM tag and nonce, framing). */
-export const TIMELOCK_OVERHEAD_BYTES = 244
 
 /** Commitment space one commitment of `text` is charged: its raw bytes, or a timelocked one's ciphertext; at least 100. */
 export function commitmentSpaceCharge(text: string, options: { timelocked?: boolean } = {}): number {

@@ -1,8 +1,7 @@
 /** drand's quicknet beacon, whose pulses subtensor's Drand pallet stores and decrypts timelocked data with. */
 import { hexToU8a } from '@polkadot/util'
 
-import { predictRevealBlock, type EpochState } from './epoch.js'
-import { ChainRequestError } from './errors.js'
+import { revealBlockOf, type EpochState } from './epoch.js'
 
 export const QUICKNET = {
   chainHash: '52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971',
@@ -39,8 +38,7 @@ export interface RevealRoundOptions {
  * predicted first reveal block plus 3, turned into wall time at `blockSeconds` per block.
  */
 export function timelockRevealRound(state: EpochState, revealPeriodEpochs: number, o: RevealRoundOptions): { revealRound: bigint; revealBlock: number } {
-  const revealBlock = predictRevealBlock(state, revealPeriodEpochs)
-  if (revealBlock === null) throw new ChainRequestError(`subnet ${state.netuid} runs no epochs (tempo 0): weights committed now would never be revealed`)
+  const revealBlock = revealBlockOf(state, revealPeriodEpochs)
   const blocks = Math.max(0, revealBlock + REVEAL_SECURITY_BLOCKS - state.block)
   return { revealRound: drandRoundAt(o.nowSeconds + blocks * o.blockSeconds), revealBlock }
 }

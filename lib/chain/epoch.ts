@@ -12,6 +12,7 @@
  * the first block of an epoch) is computed here from one `EpochState` read at the head block.
  */
 
+import { ChainRequestError } from './errors.js'
 import type { EpochInfo } from './types.js'
 
 export type EpochScheduler = 'legacy' | 'stateful'
@@ -135,6 +136,13 @@ export function predictRevealBlock(s: EpochState, revealPeriodEpochs: number): n
     return revealEpoch * (s.tempo + 1) - (s.netuid + 1)
   }
   return firstBlockOfEpoch(s, epochSeenAt(s) + revealPeriodEpochs)
+}
+
+/** predictRevealBlock, refusing a subnet that runs no epochs: a commit there would never be revealed. */
+export function revealBlockOf(s: EpochState, revealPeriodEpochs: number): number {
+  const block = predictRevealBlock(s, revealPeriodEpochs)
+  if (block === null) throw new ChainRequestError(`subnet ${s.netuid} runs no epochs (tempo 0): weights committed now would never be revealed`)
+  return block
 }
 
 /** What Chain.epoch() reports, from the schedule at the head. */

@@ -26,6 +26,8 @@ const CIPHER_SUITE = Buffer.from('AES_GCM_')
 const NONCE_BYTES = 12
 const TAG_BYTES = 16
 const G2_BYTES = 96
+/** Bytes encryptTimelocked adds to a plaintext: U on G2, V and W with their u64 lengths, the body's length, the AES tag, nonce and cipher suite with theirs. */
+export const TIMELOCK_OVERHEAD_BYTES = G2_BYTES + 2 * (8 + 32) + 8 + (8 + TAG_BYTES) + (8 + NONCE_BYTES) + (8 + CIPHER_SUITE.length)
 const FP_BYTES = 48
 
 const sha256 = (...parts: Uint8Array[]): Buffer => {

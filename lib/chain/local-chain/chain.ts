@@ -6,7 +6,7 @@ import { blake2AsHex, isAddress } from '@polkadot/util-crypto'
 import { u8aToHex } from '@polkadot/util'
 
 import { fieldsToText, textToFields } from '../commitment-fields.js'
-import { currentEpoch, epochIndex, epochInfo, predictRevealBlock } from '../epoch.js'
+import { currentEpoch, epochIndex, epochInfo, revealBlockOf } from '../epoch.js'
 import { ChainDispatchError, ChainRequestError } from '../errors.js'
 import { PendingRevealStore } from '../pending-reveals.js'
 import { commitAndRecord, revealDue } from '../reveal.js'
@@ -252,8 +252,7 @@ export class LocalChain implements Chain {
     let revealBlock = 0
     let round = 0n
     const receipt = await this.#extrinsic(`SubtensorModule.commit_timelocked_weights on subnet ${netuid}`, (s, who, block) => {
-      const predicted = predictRevealBlock(rt.epochState(netuid, rt.subnetOf(s, netuid), block - 1), policy.revealPeriodEpochs)
-      if (predicted === null) throw new ChainRequestError(`subnet ${netuid} runs no epochs (tempo 0): weights committed now would never be revealed`)
+      const predicted = revealBlockOf(rt.epochState(netuid, rt.subnetOf(s, netuid), block - 1), policy.revealPeriodEpochs)
       revealBlock = predicted
       round = BigInt(predicted)
       const commit = encryptTimelocked(plaintext, round, { publicKey: rt.beaconOf(s).publicKey })
