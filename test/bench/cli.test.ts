@@ -1,15 +1,12 @@
 // The JSON contract of `flock-bench train|eval --json` on the tiny shape, the
 // readable table, and the errors a user can act on.
-import { execFile } from 'node:child_process'
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import t from 'tap'
 
 import { parseBenchArgs } from '../../lib/cli/bench-args.js'
-import { binPath } from '../helpers/bin.js'
-import { repoRoot } from '../helpers/paths.js'
+import { runBin } from '../helpers/bin.js'
 
 const cache = await mkdtemp(join(tmpdir(), 'flock-bench-cli-'))
 t.teardown(() => rm(cache, { recursive: true, force: true }))
@@ -21,14 +18,8 @@ interface Ran {
 }
 
 export async function bench(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
-  const run = promisify(execFile)(process.execPath, [binPath('flock-bench'), ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, FLOCK_BENCH_CACHE: cache, ...env },
-  })
-  return run.then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  )
+  const r = await runBin('flock-bench', args, { env: { FLOCK_BENCH_CACHE: cache, ...env }, timeoutMs: 600_000 })
+  return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr }
 }
 
 const CONTRACT: Record<string, string> = {

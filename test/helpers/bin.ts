@@ -89,14 +89,14 @@ export function startBin(name: BinName, args: readonly string[], options: BinOpt
   let stderr = ''
   const stdoutLines: string[] = []
   let partial = ''
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString()
-    partial += d.toString()
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d
+    partial += d
     const lines = partial.split('\n')
     partial = lines.pop()!
     stdoutLines.push(...lines)
   })
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
   const exit = new Promise<BinRun>((resolve) =>
     child.on('close', (code, signal) => {

@@ -1,18 +1,9 @@
 // flock-validator's weights flags: --weights.commit_reveal takes auto or hash, --weights.mechanism_id a u8.
-import { spawn } from 'node:child_process'
-
 import t from 'tap'
 
-import { binPath } from '../helpers/bin.js'
+import { runBin } from '../helpers/bin.js'
 
-function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [binPath('flock-validator'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (d) => (stderr += String(d)))
-    child.on('close', (code) => resolve({ code, stderr }))
-  })
-}
+const run = (args: string[]) => runBin('flock-validator', args)
 
 t.test('bad weights flags are refused before anything starts', async (t) => {
   const bad = await run(['--weights.commit_reveal', 'later', '--weights.mechanism_id', '300'])
