@@ -29,8 +29,11 @@ export interface ReadDatasetOptions {
   limits?: Partial<DatasetLimits>
   /** Stop after this many problems (default 100). */
   maxIssues?: number
-  /** Keep a uniform random sample of at most maxRows rows (reservoir sampling seeded by `seed`). */
-  sample?: { maxRows: number; seed: Seed }
+  /**
+   * Keep a uniform random sample of at most maxRows rows (reservoir sampling seeded by `seed`),
+   * or, with `first`, the first maxRows valid rows (the rest are validated and hashed, not kept).
+   */
+  sample?: { maxRows: number; seed: Seed } | { maxRows: number; first: true }
   signal?: AbortSignal
 }
 
@@ -134,7 +137,7 @@ function records(source: DatasetSource, limits: DatasetLimits, issues: IssueList
   throw new InvalidArgumentError('dataset source: expected { path } | { jsonl } | { stream } | { rows }')
 }
 
-/** Algorithm R over the valid rows, driven by a SeededRandom: deterministic for a seed and a row order. */
+/** Algorithm R over the valid rows, driven by a SeededRandom: deterministic for a seed and a row order; without one, the first rows. */
 class Reservoir {
   readonly rows: Array<{ row: DatasetRow; line: number }> = []
   #seen = 0
@@ -145,7 +148,7 @@ class Reservoir {
     if (sample && (!Number.isInteger(sample.maxRows) || sample.maxRows < 1))
       throw new InvalidArgumentError(`sample.maxRows: expected a positive integer, got ${sample.maxRows}`)
     this.#max = sample ? sample.maxRows : Infinity
-    this.#rng = sample ? new SeededRandom(sample.seed, 'dataset-sample') : null
+    this.#rng = sample && 'seed' in sample ? new SeededRandom(sample.seed, 'dataset-sample') : null
   }
 
   get sampled(): boolean {
@@ -155,7 +158,7 @@ class Reservoir {
   offer(row: DatasetRow, line: number): void {
     const i = this.#seen++
     if (i < this.#max) this.rows.push({ row, line })
-    else {
+    else if (this.#rng) {
       const j = this.#rng!.int(i + 1)
       if (j < this.#max) this.rows[j] = { row, line }
     }

@@ -82,13 +82,13 @@ export async function evaluateDataset(options: EvaluateDatasetOptions): Promise<
     // ---- read: the whole dataset is validated and hashed; at most maxTrainRows rows are kept
     progress({ phase: 'read' })
     const readStart = elapsed()
-    const firstRows = config.budget.rowSelection === 'first'
+    const maxRows = config.budget.maxTrainRows
     const train = await readDataset(toDatasetSource(options.train, 'train'), {
       limits: config.dataset,
-      ...(firstRows ? {} : { sample: { maxRows: config.budget.maxTrainRows, seed } }),
+      sample: config.budget.rowSelection === 'first' ? { maxRows, first: true } : { maxRows, seed },
       ...(signal ? { signal } : {}),
     })
-    const trainRows = firstRows ? train.rows.slice(0, config.budget.maxTrainRows) : train.rows
+    const trainRows = train.rows
     const readSeconds = elapsed() - readStart
 
     // ---- tokenize

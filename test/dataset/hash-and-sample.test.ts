@@ -84,3 +84,17 @@ t.test('seeded sampling: deterministic, uniform-size, in source order, hash over
   t.equal(small.sampled, false)
   t.equal(small.rows.length, 50)
 })
+
+t.test('first rows: only the first maxRows valid rows are kept; every row is validated and hashed', async (t) => {
+  const many = Array.from({ length: 50 }, (_, i) => ({ conversations: [{ role: 'user', content: `q${i}` }, { role: 'assistant', content: `a${i}` }] }))
+  const text = jsonl(...many.map(line))
+  const all = await readDataset({ jsonl: text })
+  const first = await readDataset({ jsonl: text }, { sample: { maxRows: 10, first: true } })
+  t.same(first.lines, Array.from({ length: 10 }, (_, i) => i + 1))
+  t.same(first.rows, all.rows.slice(0, 10))
+  t.equal(first.sampled, true)
+  t.equal(first.hash, all.hash)
+  t.equal(first.rowCount, 50)
+  const bad = await readDataset({ jsonl: `${text}{"conversations": []}\n` }, { sample: { maxRows: 10, first: true } }).catch((e: Error) => e)
+  t.match(bad, { name: 'DatasetError' }, 'a bad row after the kept ones still fails the dataset')
+})
