@@ -5,9 +5,10 @@
 import type { DatasetRow } from '../dataset/index.js'
 import { SeededRandom } from '../util/seeded-random.js'
 
-const COLORS = ['red', 'blue', 'green', 'yellow', 'purple', 'orange', 'pink', 'brown', 'white', 'black', 'gray', 'teal']
+export const COLORS = ['red', 'blue', 'green', 'yellow', 'purple', 'orange', 'pink', 'brown', 'white', 'black', 'gray', 'teal']
 
-const exchange = (user: string, assistant: string): DatasetRow => ({
+/** One user question and its assistant answer, no system prompt. */
+export const exchange = (user: string, assistant: string): DatasetRow => ({
   system: null,
   conversations: [{ role: 'user', content: user }, { role: 'assistant', content: assistant }],
 })

@@ -6,17 +6,12 @@
  */
 import { datasetRepo, HubNotFoundError, publishDataset, type Hub } from '../../hub/index.js'
 import type { DatasetRow } from '../../dataset/index.js'
+import { COLORS, exchange, toJsonl } from '../../local-subnet/chat-data.js'
 import { SeededRandom } from '../../util/seeded-random.js'
 import { EVAL_SET_BRANCH, EVAL_SET_REPO } from './constants.js'
 
-const COLORS = ['red', 'blue', 'green', 'yellow', 'purple', 'orange', 'pink', 'brown', 'white', 'black', 'gray', 'teal']
 const THINGS = ['sky', 'sea', 'leaf', 'lemon', 'plum', 'fox', 'rose', 'bark', 'snow', 'coal', 'stone', 'duck']
 const WORDS = ['apple', 'river', 'candle', 'garden', 'window', 'silver', 'marble', 'pepper', 'ladder', 'forest', 'button', 'rocket']
-
-const exchange = (user: string, assistant: string): DatasetRow => ({
-  system: null,
-  conversations: [{ role: 'user', content: user }, { role: 'assistant', content: assistant }],
-})
 
 /** The local eval set: `count` distinct rows, the same on every machine. */
 export function localS1EvalRows(count = 600): DatasetRow[] {
@@ -58,6 +53,5 @@ export async function publishLocalS1EvalSet(hub: Hub): Promise<void> {
   } catch (err) {
     if (!(err instanceof HubNotFoundError)) throw err
   }
-  const jsonl = localS1EvalRows().map((r) => JSON.stringify(r)).join('\n') + '\n'
-  await publishDataset(hub, { repo: datasetRepo(EVAL_SET_REPO), content: jsonl, pathInRepo: 'data.jsonl', message: 'flock-off-s1 local eval set' })
+  await publishDataset(hub, { repo: datasetRepo(EVAL_SET_REPO), content: toJsonl(localS1EvalRows()), pathInRepo: 'data.jsonl', message: 'flock-off-s1 local eval set' })
 }
