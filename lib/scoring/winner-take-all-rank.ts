@@ -6,11 +6,10 @@
  * database and the wall-clock second it recorded each submission, which validators do not
  * share). Compare winner-take-all.ts, the rule before it (a fraction of the best loss).
  */
-export interface RankContender {
-  uid: number
-  commitBlock: number
-  loss: number
-}
+import { earliest } from './winner-take-all.js'
+import type { Contender } from './winrate.js'
+
+export type RankContender = Contender
 
 /** How many of the lowest losses may win: `fraction` of the hotkeys by rank, at least one. */
 export function topCount(hotkeys: number, fraction: number): number {
@@ -21,6 +20,5 @@ export function winnerTakeAllRank<T extends RankContender>(contenders: readonly 
   const finite = contenders.filter((c) => Number.isFinite(c.loss))
   if (finite.length === 0) return null
   const top = [...finite].sort((a, b) => a.loss - b.loss || a.uid - b.uid).slice(0, topCount(hotkeys, fraction))
-  const winner = [...top].sort((a, b) => a.commitBlock - b.commitBlock || a.uid - b.uid)[0]!
-  return { winner, top }
+  return { winner: earliest(top), top }
 }

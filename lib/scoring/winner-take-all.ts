@@ -7,11 +7,14 @@
  */
 import type { Contender } from './winrate.js'
 
+/** The earliest commitment of `contenders` (not empty); a tie on block goes to the lower uid. */
+export function earliest<T extends Contender>(contenders: readonly T[]): T {
+  return [...contenders].sort((a, b) => a.commitBlock - b.commitBlock || a.uid - b.uid)[0]!
+}
+
 export function winnerTakeAll(contenders: readonly Contender[], fraction: number): number | null {
   if (contenders.length === 0) return null
   const best = Math.min(...contenders.map((c) => c.loss))
   const threshold = best * (1 + fraction)
-  const near = contenders.filter((c) => c.loss <= threshold)
-  near.sort((a, b) => a.commitBlock - b.commitBlock || a.uid - b.uid)
-  return near[0]!.uid
+  return earliest(contenders.filter((c) => c.loss <= threshold)).uid
 }
