@@ -10,16 +10,21 @@
  * runs, e.g. the commit before a change, so the two compare as a ratio on the same machine state.
  */
 import { spawnSync } from 'node:child_process'
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { appendFileSync, readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+
+import { median } from '../lib/bench/stats.js'
+import { modulesLoaded, packagesOf } from './import-record.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] ?? 0) || 15
-const record = !process.argv.includes('--no-record')
-const againstAt = process.argv.indexOf('--against')
-const against = againstAt > 0 ? process.argv[againstAt + 1] : undefined
+const { values: opt } = parseArgs({ options: { runs: { type: 'string', default: '15' }, against: { type: 'string' }, 'no-record': { type: 'boolean', default: false } } })
+const runs = Number(opt.runs)
+if (!(Number.isInteger(runs) && runs > 0)) throw new Error(`--runs must be a positive integer, got ${JSON.stringify(opt.runs)}`)
+const record = !opt['no-record']
+const against = opt.against
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { import: string } | string> }
 
 /** ms from the process's start to the import's end, measured inside the child. */
@@ -32,26 +37,7 @@ function timeImport(url: string | null): number {
   return Number(r.stdout.trim())
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-
-function packagesLoaded(url: string): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'flock-imports-'))
-  try {
-    const log = join(dir, 'imports.log')
-    const hooks = pathToFileURL(join(root, 'test', 'helpers', 'import-recorder.mjs')).href
-    const r = spawnSync(process.execPath, ['--import', hooks, '--input-type=module', '-e', `await import(${JSON.stringify(url)})`], {
-      encoding: 'utf8', env: { ...process.env, FLOCK_IMPORT_LOG: log },
-    })
-    if (r.status !== 0) throw new Error(r.stderr)
-    const names = readFileSync(log, 'utf8').split('\n').flatMap((u) => {
-      const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)
-      return m ? [m[1]!] : []
-    })
-    return [...new Set(names)].sort()
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
+const packagesLoaded = (url: string) => packagesOf(modulesLoaded(root, url))
 
 const entries = Object.entries(pkg.exports).filter((e): e is [string, { import: string }] => typeof e[1] === 'object').map(([name, e]) => ({ name: name === '.' ? '@flock/lora' : `@flock/lora${name.slice(1)}`, url: pathToFileURL(join(root, e.import)).href }))
 if (against !== undefined) entries.push({ name: `root entry of ${against}`, url: pathToFileURL(join(against, 'dist', 'lib', 'index.js')).href })

@@ -2,14 +2,12 @@
 // or logging package. A child process imports the built entry point under module hooks that record
 // every module it resolves (test/helpers/import-recorder.mjs); no resolved module may match the
 // pattern of the dependency-cruiser rule `root-entry-is-light` (one list, checked statically there).
-import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import t from 'tap'
 
+import { modulesLoaded as modulesLoaded_, packagesOf } from '../../bench/import-record.js'
 import { ensureBuilt } from '../helpers/bin.js'
 import { repoRoot } from '../helpers/paths.js'
 
@@ -17,24 +15,8 @@ interface Rule { name: string; to: { path: string } }
 const rules = (createRequire(import.meta.url)(join(repoRoot, '.dependency-cruiser.cjs')) as { forbidden: Rule[] }).forbidden
 const heavy = new RegExp(rules.find((r) => r.name === 'root-entry-is-light')!.to.path)
 
-function modulesLoaded(entry: string, code: string): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'flock-imports-'))
-  try {
-    const log = join(dir, 'imports.log')
-    const hooks = pathToFileURL(join(repoRoot, 'test', 'helpers', 'import-recorder.mjs')).href
-    const url = pathToFileURL(join(repoRoot, entry)).href
-    const r = spawnSync(process.execPath, ['--import', hooks, '--input-type=module', '-e', `const m = await import(${JSON.stringify(url)}); ${code}`], {
-      encoding: 'utf8', env: { ...process.env, FLOCK_IMPORT_LOG: log },
-    })
-    if (r.status !== 0) throw new Error(`importing ${entry} failed:\n${r.stderr}`)
-    return [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))]
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
-
-const packageOf = (url: string) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1]
-const packages = (urls: string[]) => [...new Set(urls.flatMap((u) => packageOf(u) ?? []))].sort()
+const modulesLoaded = (entry: string, code = '') => modulesLoaded_(repoRoot, pathToFileURL(join(repoRoot, entry)).href, code)
+const packages = packagesOf
 
 t.test('the root entry loads none of the chain, hub-client, queue, metrics, CLI or logging packages', async (t) => {
   ensureBuilt()
