@@ -104,21 +104,20 @@ export class RowTokenizer {
 
   /** @param maxSeqLen an integer >= 2, or Infinity */
   tokenizeRow(row: DatasetRow, maxSeqLen: number, format: ChatFormat = 'template'): TokenizedRow {
-    if (format === STRIPPED_CHATML) {
-      const r = tokenizeStrippedChatml((s) => this.encode(s), row, maxSeqLen)
-      let targets = 0
-      for (let i = 1; i < r.ids.length; i++) targets += r.mask[i]!
-      return { tokens: Int32Array.from(r.ids), lossMask: r.mask, numTargets: targets, truncated: r.fullLength > r.ids.length }
-    }
-    const { text, spans } = this.template.renderWithSpans(row)
-    const ids = this.encode(text)
-    const exact = (t: number[]) => (t.length === 0 ? '' : this.#tok.decode(t, { skip_special_tokens: false, clean_up_tokenization_spaces: false }))
-    const mask = alignMask((s) => this.encode(s), exact, text, spans, ids, maxSeqLen)
+    const { ids, mask } = format === STRIPPED_CHATML ? tokenizeStrippedChatml((s) => this.encode(s), row) : this.#templateTokens(row, maxSeqLen)
     const n = Math.min(ids.length, maxSeqLen)
     const tokens = Int32Array.from(ids.slice(0, n))
     const lossMask = mask.slice(0, n)
     let numTargets = 0
     for (let i = 1; i < n; i++) numTargets += lossMask[i]!
     return { tokens, lossMask, numTargets, truncated: ids.length > n }
+  }
+
+  /** The chat template's rendering, tokenized, with the mask located up to maxSeqLen. */
+  #templateTokens(row: DatasetRow, maxSeqLen: number): { ids: number[]; mask: Uint8Array } {
+    const { text, spans } = this.template.renderWithSpans(row)
+    const ids = this.encode(text)
+    const exact = (t: number[]) => (t.length === 0 ? '' : this.#tok.decode(t, { skip_special_tokens: false, clean_up_tokenization_spaces: false }))
+    return { ids, mask: alignMask((s) => this.encode(s), exact, text, spans, ids, maxSeqLen) }
   }
 }

@@ -44,8 +44,8 @@ export function strippedChatmlPieces(row: DatasetRow): StrippedChatmlPiece[] {
   return pieces
 }
 
-/** Token ids and the loss mask of a row, cut to `maxSeqLen`. */
-export function tokenizeStrippedChatml(encode: (text: string) => number[], row: DatasetRow, maxSeqLen: number): { ids: number[]; mask: Uint8Array; fullLength: number } {
+/** Token ids and the loss mask of a whole row (the caller cuts them to its maxSeqLen). */
+export function tokenizeStrippedChatml(encode: (text: string) => number[], row: DatasetRow): { ids: number[]; mask: Uint8Array } {
   const ids: number[] = []
   const mask: number[] = []
   for (const p of strippedChatmlPieces(row)) {
@@ -55,6 +55,5 @@ export function tokenizeStrippedChatml(encode: (text: string) => number[], row: 
       mask.push(p.target ? 1 : 0)
     }
   }
-  const n = Math.min(ids.length, maxSeqLen)
-  return { ids: ids.slice(0, n), mask: Uint8Array.from(mask.slice(0, n)), fullLength: ids.length }
+  return { ids, mask: Uint8Array.from(mask) }
 }
