@@ -5,7 +5,7 @@
 import type { CompetitionConfig, CompetitionTraining } from '../config/index.js'
 import { type DatasetIssue, readDataset, rowFailureIssues } from '../dataset/index.js'
 import { InvalidArgumentError } from '../errors.js'
-import type { ChatFormat, ChatTokenizer, TokenizedRows } from '../tokenize/index.js'
+import { chatFormatOf, type ChatFormat, type ChatTokenizer, type TokenizedRows } from '../tokenize/index.js'
 import { toDatasetSource } from './source.js'
 import type { DatasetInput } from './types.js'
 
@@ -40,7 +40,7 @@ export async function prepareEvalSet(
     limits: { ...(options.config?.dataset ?? {}), ...EVAL_LIMITS },
     ...(options.signal ? { signal: options.signal } : {}),
   })
-  const format = options.config?.training?.chatFormat ?? 'template'
+  const format = chatFormatOf(options.config?.training)
   const tokenized = await tokenizer.tokenizeRows(ds.rows, { maxSeqLen: options.maxSeqLen, format, ...(options.signal ? { signal: options.signal } : {}) })
   const failedRows = Object.freeze(rowFailureIssues(tokenized.failed, ds.lines, ds.unit))
   if (tokenized.sequences.length === 0)

@@ -10,7 +10,7 @@ import { DatasetError, readDataset, rowFailureIssues } from '../dataset/index.js
 import { checkDevice } from '../native/device.js'
 import { CancelledError, InvalidArgumentError } from '../errors.js'
 import { BaseModel, loadBaseModel } from '../native/model.js'
-import { ChatTokenizer, loadChatTokenizer } from '../tokenize/index.js'
+import { chatFormatOf, ChatTokenizer, loadChatTokenizer } from '../tokenize/index.js'
 import { trainAndEvaluate } from '../native/train.js'
 import { resolveLora, resolveTraining, toSeed } from '../native/train-settings.js'
 import { planBudget } from './budget.js'
@@ -94,7 +94,7 @@ export async function evaluateDataset(options: EvaluateDatasetOptions): Promise<
     // ---- tokenize
     progress({ phase: 'tokenize' })
     const tokStart = elapsed()
-    const format = config.training.chatFormat ?? 'template'
+    const format = chatFormatOf(config.training)
     const trainTok = await tokenizer.tokenizeRows(trainRows, { maxSeqLen, format, ...(signal ? { signal } : {}) })
     const trainFailed = rowFailureIssues(trainTok.failed, train.lines, train.unit)
     if (trainFailed.length > 0 && options.untokenizableRows === 'fail') throw new DatasetError(trainFailed, false)

@@ -6,7 +6,7 @@
 
 import type { CompetitionConfig, DatasetLimits } from '../config/index.js'
 import { readDataset, rowFailureIssues, validateDataset, type DatasetIssue, type DatasetSource } from '../dataset/index.js'
-import type { ChatTokenizer } from '../tokenize/index.js'
+import { chatFormatOf, type ChatTokenizer } from '../tokenize/index.js'
 import { readFileCapped } from '../util/read-capped.js'
 
 export interface DatasetReport {
@@ -28,7 +28,7 @@ export interface DatasetReport {
 
 export interface CheckDatasetOptions {
   path: string
-  config: Pick<CompetitionConfig, 'dataset'> & { training?: Pick<CompetitionConfig['training'], 'maxSeqLen'> }
+  config: Pick<CompetitionConfig, 'dataset'> & { training?: Pick<CompetitionConfig['training'], 'maxSeqLen' | 'chatFormat'> }
   /** tokenize every row of a valid dataset with it; rows it cannot handle are problems (E_TOKENIZE) */
   tokenizer?: { tokenizer: ChatTokenizer; name: string; onStart?: (rows: number) => void }
   /** default 100 */
@@ -79,7 +79,7 @@ async function tokenizeRows(report: DatasetReport, source: DatasetSource, option
   const ds = await readDataset(source, { limits: report.limits, ...signal })
   const maxSeqLen = options.config.training?.maxSeqLen ?? Infinity
   options.tokenizer!.onStart?.(ds.rows.length)
-  const t = await options.tokenizer!.tokenizer.tokenizeRows(ds.rows, { maxSeqLen, ...signal })
+  const t = await options.tokenizer!.tokenizer.tokenizeRows(ds.rows, { maxSeqLen, format: chatFormatOf(options.config.training), ...signal })
   const failed = rowFailureIssues(t.failed, ds.lines, ds.unit)
   const cap = options.maxIssues ?? 100
   report.tokenized = { tokenizer: options.tokenizer!.name, rows: ds.rows.length, failed: failed.length, noTargets: t.dropped, maxSeqLen: Number.isFinite(maxSeqLen) ? maxSeqLen : null }

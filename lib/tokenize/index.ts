@@ -1,6 +1,7 @@
 export { ChatTokenizer, loadChatTokenizer } from './chat-tokenizer.js'
 export type { ChatTokenizerOptions, TokenizeOptions, TokenizedRows } from './chat-tokenizer.js'
 export type { ChatFormat, TokenizedRow, SpecialTokenIds, TemplateChoice } from './row-tokenizer.js'
+export { chatFormatOf } from './row-tokenizer.js'
 export { pythonStrip, strippedChatmlPieces, STRIPPED_CHATML } from './stripped-chatml.js'
 export { CHATML_TEMPLATE } from './chat-template.js'
 export type { RenderedChat, TemplateMessage } from './turn-spans.js'

@@ -24,6 +24,11 @@ import type { TemplateLimits } from './template-runtime.js'
 /** How rows become text: the model's chat template, or the live FLock validator's stripped ChatML (stripped-chatml.ts). */
 export type ChatFormat = 'template' | typeof STRIPPED_CHATML
 
+/** How a competition's rows become text (training.chatFormat; the model's chat template when unset): one answer for training, the eval set and `validate`. */
+export function chatFormatOf(training?: { chatFormat?: ChatFormat | undefined }): ChatFormat {
+  return training?.chatFormat ?? 'template'
+}
+
 /** Which chat template: the model's (picked as transformers picks it), or one given. */
 export interface TemplateChoice {
   /** a Jinja chat template to use instead of the model's */
