@@ -1,13 +1,13 @@
 // The real entry point: the shipped bin (dist/bin/flock-miner.js) sets the process exit code and writes the result to stdout.
 import { execFile, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 
 import { writeTinyModel } from '../../lib/index.js'
-import { binPath } from '../helpers/bin.js'
+import { binPath, runBin } from '../helpers/bin.js'
 import { countingRows } from '../helpers/chat-data.js'
 import { repoRoot } from '../helpers/paths.js'
 
@@ -45,4 +45,16 @@ t.test('flock-miner validate --model: SIGTERM while a looping chat template is r
   child.kill('SIGTERM')
   t.equal(await exited, 130, 'the signal handler ran: tokenizing does not hold the event loop')
   t.match(stderr, /flock-miner: tokenization was cancelled \[E_CANCELLED\]/)
+})
+
+t.test('flock-miner --local --state-dir ~/x: ~ is the home folder, as for flock-validator, not a folder named ~ in the working one', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'flock-miner-home-'))
+  const cwd = mkdtempSync(join(tmpdir(), 'flock-miner-cwd-'))
+  t.teardown(() => [home, cwd].forEach((d) => rmSync(d, { recursive: true, force: true })))
+  const file = join(cwd, 'rows.jsonl')
+  writeFileSync(file, countingRows(12, 1).map((r) => JSON.stringify(r)).join('\n') + '\n')
+  const r = await runBin('flock-miner', ['validate', '--local', '--state-dir', '~/flock-state', '--dataset_path', file, '--json'], { cwd, env: { HOME: home } })
+  t.equal(r.code, 0, r.stderr)
+  t.ok(existsSync(join(home, 'flock-state', 'local', 'chain.json')), 'the local subnet is under $HOME/flock-state')
+  t.notOk(existsSync(join(cwd, '~')), 'no folder named ~ in the working folder')
 })
